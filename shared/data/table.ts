@@ -1,0 +1,52 @@
+/**
+ * The one definition of kindred's single DynamoDB table. CDK builds the table from it and the local runtime
+ * creates it in DynamoDB Local from it.
+ */
+export const tableDefinition = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Look-ups other than by primary key (participants of an organisation, by status). */
+  lookupIndex: { name: 'lookup', partitionKey: 'lookupPk', sortKey: 'lookupSk' },
+  /** Due work by time bucket (`DUE#<yyyy-mm-ddThh>`), so scheduled sweeps query one bucket instead of scanning. */
+  dueIndex: { name: 'due', partitionKey: 'duePk', sortKey: 'dueSk' },
+  /** Epoch seconds; DynamoDB deletes the item some time after. Powertools idempotency writes the same unit. */
+  ttlAttribute: 'expiresAt',
+  /** The outbox relay only needs what was written. */
+  streamView: 'NEW_IMAGE',
+} as const;
+
+/** Outbox items' partition key prefix; the relay's stream filter selects them. */
+export const OUTBOX_PREFIX = 'OUTBOX#';
+
+/**
+ * Which stream records the outbox relay receives. The Lambda event-source mapping filters with it in AWS;
+ * the local relay filters with the same pattern through the local EventBridge pattern matcher.
+ */
+export const outboxStreamFilter = {
+  eventName: ['INSERT'],
+  dynamodb: { NewImage: { pk: { S: [{ prefix: OUTBOX_PREFIX }] } } },
+} as const;
+
+/** CreateTable input for DynamoDB Local, derived from the definition above. */
+export const createTableInput = (tableName: string) => {
+  const { partitionKey, sortKey, lookupIndex, dueIndex } = tableDefinition;
+  const attributes = [partitionKey, sortKey, ...[lookupIndex, dueIndex].flatMap((i) => [i.partitionKey, i.sortKey])];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: sortKey, KeyType: 'RANGE' as const },
+    ],
+    GlobalSecondaryIndexes: [lookupIndex, dueIndex].map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
+    StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.streamView },
+  };
+};

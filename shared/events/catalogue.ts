@@ -1,0 +1,181 @@
+import { z } from 'zod';
+
+/**
+ * The event catalogue: the only place an event's shape is written. Publishers and consumers import it,
+ * CDK publishes its JSON Schemas to the schema registry, and contract tests keep it backward compatible.
+ *
+ * Details carry ids, never personal data (emails, names, free text): the bus archive keeps every event,
+ * and an id can be erased at its source while an email address copied into an archive cannot.
+ */
+
+export const EVENT_SOURCE = 'kindred';
+
+export const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes');
+export const Role = z.enum(['mentor', 'mentee', 'member']);
+export const MatchEndReason = z.enum([
+  'completed',
+  'schedule-conflict',
+  'mentor-unavailable',
+  'not-a-good-fit',
+  'participant-left',
+  'safeguarding-concern',
+  'inactivity',
+  'other',
+]);
+export const Milestone = z.enum([
+  'first-meeting',
+  'meetings-3',
+  'meetings-6',
+  'meetings-12',
+  'months-1',
+  'months-3',
+  'months-6',
+  'months-12',
+  'goal-achieved',
+  'program-completed',
+  'sessions-1',
+  'sessions-5',
+  'sessions-10',
+]);
+
+/** Fields every detail carries. `version` is the detail's schema version; consumers tolerate unknown fields. */
+const envelope = {
+  version: z.literal(1),
+  orgId: Id,
+  occurredAt: z.iso.datetime(),
+};
+
+const detail = <T extends z.ZodRawShape>(shape: T) => z.object({ ...envelope, ...shape });
+
+export const catalogue = {
+  ParticipantSignedUp: detail({
+    participantId: Id,
+    programId: Id,
+    role: Role,
+  }).describe('A signup form was accepted for a new participant; their email is not yet verified.'),
+
+  SignupRepeated: detail({
+    participantId: Id,
+    programId: Id,
+  }).describe(
+    'Someone submitted the signup form again with an address that is already registered at the organisation.',
+  ),
+
+  ParticipantVerified: detail({
+    participantId: Id,
+    programId: Id,
+    role: Role,
+  }).describe('A participant followed the verification link in their email (double opt-in).'),
+
+  MatchMade: detail({
+    matchId: Id,
+    programId: Id,
+    mentorId: Id,
+    menteeId: Id,
+    score: z.number(),
+    reasons: z.array(z.object({ criterion: z.string(), score: z.number() })),
+  }).describe('A mentor and a mentee were paired.'),
+
+  MatchEnded: detail({
+    matchId: Id,
+    programId: Id,
+    mentorId: Id,
+    menteeId: Id,
+    reason: MatchEndReason,
+    endedBy: z.enum(['mentor', 'mentee', 'coordinator', 'system']),
+  }).describe('A pair ended, with the reason.'),
+
+  MeetingDue: detail({
+    meetingId: Id,
+    matchId: Id.optional(),
+    groupId: Id.optional(),
+    startsAt: z.iso.datetime(),
+    sequence: z.number().int().nonnegative(),
+  }).describe('A planned meeting starts within the reminder lead.'),
+
+  MeetingLogged: detail({
+    meetingId: Id,
+    matchId: Id.optional(),
+    groupId: Id.optional(),
+    participantId: Id,
+    status: z.enum(['held', 'skipped']),
+  }).describe('A meeting was marked held or skipped.'),
+
+  MilestoneReached: detail({
+    milestone: Milestone,
+    participantIds: z.array(Id).min(1),
+    matchId: Id.optional(),
+    groupId: Id.optional(),
+  }).describe('A person or pair reached a milestone; each is reached once.'),
+
+  FeedbackGiven: detail({
+    feedbackId: Id,
+    participantId: Id,
+    meetingId: Id.optional(),
+    matchId: Id.optional(),
+    rating: z.number().int().min(1).max(5),
+    hasComment: z.boolean(),
+  }).describe('A rating (and perhaps a comment, kept out of the event) arrived.'),
+
+  GroupJoined: detail({
+    groupId: Id,
+    participantId: Id,
+    seatsLeft: z.number().int().nonnegative(),
+  }).describe('A member took a seat in a peer-support group.'),
+
+  GroupWaitlisted: detail({
+    groupId: Id,
+    participantId: Id,
+    position: z.number().int().positive(),
+  }).describe('A member joined the waitlist of a full group.'),
+
+  DirectoryEntryChanged: detail({
+    entryId: Id,
+    directory: z.enum(['nonprofit', 'university']),
+    kind: z.enum(['group', 'program']),
+    change: z.enum(['created', 'updated', 'hidden', 'shown', 'removed']),
+  }).describe('A public directory listing changed.'),
+
+  EmailSuppressed: detail({
+    participantId: Id.optional(),
+    reason: z.enum(['bounce', 'complaint', 'unsubscribe']),
+    category: z.string().optional(),
+  }).describe('An address must not be mailed (again), or not for one category.'),
+} as const;
+
+export type DetailType = keyof typeof catalogue;
+export type EventDetail<T extends DetailType> = z.infer<(typeof catalogue)[T]>;
+export const detailTypes = Object.keys(catalogue) as DetailType[];
+
+/** An event on its way to the bus, as the outbox stores it. */
+export interface OutgoingEvent<T extends DetailType = DetailType> {
+  detailType: T;
+  detail: EventDetail<T>;
+}
+
+export const isDetailType = (value: string): value is DetailType => Object.hasOwn(catalogue, value);
+
+/** Validates a detail against the catalogue; throws a ZodError naming each bad field. */
+export const parseDetail = <T extends DetailType>(detailType: T, value: unknown): EventDetail<T> =>
+  catalogue[detailType].parse(value) as EventDetail<T>;
+
+/**
+ * JSON Schema (draft 4, what the EventBridge schema registry accepts) of the whole event as it appears on
+ * the bus, so a consumer in any language can generate bindings from the registry.
+ */
+export const eventJsonSchema = (detailType: DetailType): Record<string, unknown> => {
+  const detailSchema = z.toJSONSchema(catalogue[detailType], { target: 'draft-4', io: 'input' });
+  delete (detailSchema as { $schema?: string }).$schema;
+  return {
+    $schema: 'http://json-schema.org/draft-04/schema#',
+    title: detailType,
+    description: catalogue[detailType].description,
+    type: 'object',
+    required: ['source', 'detail-type', 'detail'],
+    properties: {
+      source: { type: 'string', enum: [EVENT_SOURCE] },
+      'detail-type': { type: 'string', enum: [detailType] },
+      detail: detailSchema,
+    },
+  };
+};

@@ -1,0 +1,40 @@
+import { EVENT_SOURCE, type DetailType } from './catalogue';
+
+/**
+ * The rules table: which events reach which function. CDK builds the bus rules from it and the local bus
+ * routes with it, so no pattern is ever written twice.
+ */
+
+/** Functions that rules may target; each names a folder under functions/. */
+export type TargetFunction = 'send-signup-email';
+
+export interface EventRule {
+  name: string;
+  description: string;
+  eventPattern: Record<string, unknown>;
+  target: TargetFunction;
+}
+
+export interface ScheduleRule {
+  name: string;
+  description: string;
+  /** An EventBridge schedule expression; the local clock understands `rate(...)`. */
+  schedule: `rate(${string})`;
+  target: TargetFunction;
+}
+
+const onDetailTypes = (...detailTypes: DetailType[]) => ({
+  source: [EVENT_SOURCE],
+  'detail-type': detailTypes,
+});
+
+export const eventRules: readonly EventRule[] = [
+  {
+    name: 'signup-emails',
+    description: 'Send the verification email, or the already-signed-up email for a repeated signup',
+    eventPattern: onDetailTypes('ParticipantSignedUp', 'SignupRepeated'),
+    target: 'send-signup-email',
+  },
+];
+
+export const scheduleRules: readonly ScheduleRule[] = [];
