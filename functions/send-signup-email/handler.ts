@@ -1,0 +1,73 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy from '@middy/core';
+import { documents } from '../../shared/adapters/aws';
+import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { issueToken } from '../../shared/adapters/tokens';
+import { readEnv } from '../../shared/config';
+import { dynamoOrganisations } from '../../shared/data/organisations';
+import { dynamoParticipants } from '../../shared/data/participants';
+import { planSignupEmail } from '../../shared/domain/signup-emails';
+import { VERIFY_PURPOSE, VERIFY_TOKEN_TTL_SECONDS } from '../../shared/domain/verify';
+import { alreadySignedUpEmail, firstName, verificationEmail } from '../../shared/email/templates';
+import { eventsOf } from '../../shared/events/envelope';
+import { logger } from '../../shared/middleware';
+
+const env = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID', 'EMAIL_FROM', 'EMAIL_CONFIGURATION_SET', 'PUBLIC_API_URL']);
+const participants = dynamoParticipants(documents, env.TABLE_NAME);
+const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
+const emails = idempotentEmailSender({
+  tableName: env.TABLE_NAME,
+  from: env.EMAIL_FROM,
+  configurationSet: env.EMAIL_CONFIGURATION_SET,
+});
+
+const SignupFacts = eventsOf('ParticipantSignedUp', 'SignupRepeated');
+
+export const handler = middy()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(parser({ schema: SignupFacts }))
+  .handler(async (event, context) => {
+    emails.useContext(context);
+    const { detail } = event;
+    const fact = event['detail-type'];
+    const log = { fact, orgId: detail.orgId, participantId: detail.participantId };
+
+    const participant = await participants.get(detail.orgId, detail.participantId);
+    const org = participant && (await organisations.get(detail.orgId));
+    if (!participant || !org) {
+      logger.info('nothing to send: participant or organisation gone', log);
+      return;
+    }
+    const plan = planSignupEmail(fact, participant, detail.occurredAt);
+    if (!plan) {
+      logger.info('nothing to send: already verified', log);
+      return;
+    }
+
+    const brand = { orgName: org.name, colour: org.branding?.colour };
+    let content: ReturnType<typeof verificationEmail.render>;
+    if (plan.template === 'verification') {
+      const secret = await getSecret(env.TOKEN_SECRET_ID, { maxAge: 300 });
+      if (typeof secret !== 'string') throw new Error('token secret is not a string');
+      // Signed at the event's time, so a redelivery renders the very same link.
+      const token = issueToken(
+        secret,
+        { purpose: VERIFY_PURPOSE, orgId: participant.orgId, subject: participant.participantId },
+        new Date(detail.occurredAt),
+        VERIFY_TOKEN_TTL_SECONDS,
+      );
+      const link = `${env.PUBLIC_API_URL.replace(/\/$/, '')}/v1/verify?token=${encodeURIComponent(token)}`;
+      content = verificationEmail.render({
+        brand,
+        firstName: firstName(participant.name),
+        link,
+        validDays: VERIFY_TOKEN_TTL_SECONDS / 86400,
+      });
+    } else {
+      content = alreadySignedUpEmail.render({ brand, firstName: firstName(participant.name) });
+    }
+    const { messageId } = await emails.send({ key: plan.key, to: participant.email, content });
+    logger.info('email sent', { ...log, template: plan.template, messageId });
+  });

@@ -1,0 +1,44 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { z } from 'zod';
+import { documents } from '../../shared/adapters/aws';
+import { TokenError, verifyToken } from '../../shared/adapters/tokens';
+import { readEnv } from '../../shared/config';
+import { dynamoParticipants } from '../../shared/data/participants';
+import { VERIFY_PURPOSE, verifyParticipant } from '../../shared/domain/verify';
+import { Problem } from '../../shared/http/problem';
+import { htmlPage, httpHandler } from '../../shared/middleware';
+
+const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
+const participants = dynamoParticipants(documents, TABLE_NAME);
+
+const invalidLink = (error: TokenError) =>
+  error.reason === 'expired'
+    ? new Problem(410, 'link-expired', 'This link has expired', 'Please sign up again to get a new link.', [
+        { pointer: '/token', detail: 'The token has expired' },
+      ])
+    : new Problem(400, 'invalid-link', 'This link is not valid', 'Please use the link exactly as it came in the email.', [
+        { pointer: '/token', detail: error.reason === 'malformed' ? 'The token is malformed' : 'The token is not genuine' },
+      ]);
+
+export const handler = httpHandler(
+  { query: z.object({ token: z.string().min(1).max(2048) }) },
+  async ({ query, now }) => {
+    const secret = await getSecret(TOKEN_SECRET_ID, { maxAge: 300 });
+    if (typeof secret !== 'string') throw new Error('token secret is not a string');
+    let claims: ReturnType<typeof verifyToken>;
+    try {
+      claims = verifyToken(secret, query.token, VERIFY_PURPOSE, now);
+    } catch (error) {
+      if (error instanceof TokenError) throw invalidLink(error);
+      throw error;
+    }
+    const outcome = await verifyParticipant(participants, { orgId: claims.org, participantId: claims.sub }, now);
+    return {
+      status: 200,
+      html: htmlPage(outcome === 'verified' ? 'Your email is confirmed' : 'You are already confirmed', [
+        'Thank you. We will email you as soon as we have found a good match for you.',
+        'You can close this page.',
+      ]),
+    };
+  },
+);

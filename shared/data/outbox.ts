@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type OutgoingEvent, parseDetail } from '../events/catalogue';
+import type { Outbox } from '../domain/ports';
+import { DAY_SECONDS, epochSeconds, keys } from './keys';
+
+/** Outbox items outlive the stream's 24 h retention, then expire. */
+const OUTBOX_TTL_SECONDS = 3 * DAY_SECONDS;
+
+/**
+ * The outbox item for an event, to put in the same transaction as the state change it announces.
+ * The detail is validated here, so nothing that breaks the catalogue is ever stored.
+ */
+export const outboxItem = (event: OutgoingEvent, now: Date) => {
+  const detail = parseDetail(event.detailType, event.detail);
+  const eventId = randomUUID();
+  return {
+    ...keys.outbox(eventId),
+    eventId,
+    detailType: event.detailType,
+    detail: JSON.stringify(detail),
+    createdAt: now.toISOString(),
+    expiresAt: epochSeconds(now) + OUTBOX_TTL_SECONDS,
+  };
+};
+
+export const dynamoOutbox = (client: DynamoDBDocumentClient, tableName: string): Outbox => ({
+  async publish(event, now) {
+    await client.send(new PutCommand({ TableName: tableName, Item: outboxItem(event, now) }));
+  },
+});

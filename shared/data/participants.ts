@@ -1,0 +1,120 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Participant } from '../domain/participant';
+import type { ParticipantStore } from '../domain/ports';
+import { DAY_SECONDS, epochSeconds, keys } from './keys';
+import { outboxItem } from './outbox';
+
+/** Unverified signups (and their address claims) are deleted by TTL after this long: keep the least data. */
+export const UNVERIFIED_TTL_SECONDS = 7 * DAY_SECONDS;
+
+const lookup = (p: Participant) => ({
+  lookupPk: keys.participantsByStatus(p.orgId),
+  lookupSk: `${p.status}#${p.createdAt}#${p.participantId}`,
+});
+
+const conditionFailedAt = (error: unknown, index: number) =>
+  error instanceof TransactionCanceledException &&
+  error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
+
+export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: string): ParticipantStore => {
+  const get = async (orgId: string, participantId: string) => {
+    const { Item } = await client.send(
+      new GetCommand({ TableName: tableName, Key: keys.participant(orgId, participantId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, lookupPk: _lp, lookupSk: _ls, expiresAt: _e, ...participant } = Item;
+    return participant as Participant;
+  };
+
+  return {
+    get,
+
+    async register(participant, event) {
+      const now = new Date(participant.createdAt);
+      const expiresAt = epochSeconds(now) + UNVERIFIED_TTL_SECONDS;
+      const claim = keys.emailClaim(participant.orgId, participant.email);
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: { ...claim, participantId: participant.participantId, expiresAt },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: {
+                    ...keys.participant(participant.orgId, participant.participantId),
+                    ...lookup(participant),
+                    ...participant,
+                    expiresAt,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+            ],
+          }),
+        );
+        return { created: true };
+      } catch (error) {
+        if (!conditionFailedAt(error, 0)) throw error;
+        const holder = (error as TransactionCanceledException).CancellationReasons?.[0]?.Item?.participantId?.S;
+        if (holder) return { created: false, existingParticipantId: holder };
+        const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: claim, ConsistentRead: true }));
+        if (!Item) throw error; // the claim vanished in between (TTL); the caller may retry
+        return { created: false, existingParticipantId: Item.participantId as string };
+      }
+    },
+
+    async markVerified(participant, verifiedAt, event) {
+      const verified: Participant = { ...participant, status: 'verified', verifiedAt };
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keys.participant(participant.orgId, participant.participantId),
+                  UpdateExpression: 'SET #status = :verified, verifiedAt = :at, lookupSk = :lookupSk REMOVE expiresAt',
+                  ConditionExpression: '#status = :pending',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: {
+                    ':verified': 'verified',
+                    ':pending': 'pending',
+                    ':at': verifiedAt,
+                    ':lookupSk': lookup(verified).lookupSk,
+                  },
+                },
+              },
+              {
+                // A verified person's claim on their address is kept for as long as they are.
+                Update: {
+                  TableName: tableName,
+                  Key: keys.emailClaim(participant.orgId, participant.email),
+                  UpdateExpression: 'REMOVE expiresAt',
+                  ConditionExpression: 'participantId = :id',
+                  ExpressionAttributeValues: { ':id': participant.participantId },
+                },
+              },
+              { Put: { TableName: tableName, Item: outboxItem(event, new Date(verifiedAt)) } },
+            ],
+          }),
+        );
+        return 'verified';
+      } catch (error) {
+        if (!conditionFailedAt(error, 0) && !conditionFailedAt(error, 1)) throw error;
+        const current = await get(participant.orgId, participant.participantId);
+        if (!current) return 'not-found';
+        return current.status === 'verified' ? 'unchanged' : 'not-found';
+      }
+    },
+  };
+};

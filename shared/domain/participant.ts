@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { Id, Role } from '../events/catalogue';
+
+/** Whether a string is an IANA time zone this runtime knows (Intl rejects unknown zones). */
+export const isTimeZone = (value: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return value.includes('/') || value === 'UTC';
+  } catch {
+    return false;
+  }
+};
+
+const Tag = z.string().trim().min(1).max(80);
+const Tags = z.array(Tag).max(20);
+const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM (24-hour)');
+export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+
+export const AvailabilitySlot = z
+  .strictObject({ day: Weekday, from: Time, to: Time })
+  .refine((slot) => slot.from < slot.to, { message: '`from` must be before `to`', path: ['to'] });
+
+/** What the signup form sends. Strict: an unknown field is a mistake worth naming, not something to drop. */
+export const SignupRequest = z.strictObject({
+  email: z.email('a valid email address').max(254),
+  name: z.string().trim().min(1, 'your name').max(100),
+  role: Role,
+  timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/London'),
+  consent: z.literal(true, 'consent must be true to sign up'),
+  programId: Id.optional(),
+  interests: Tags.optional(),
+  experiences: Tags.optional(),
+  goals: Tags.optional(),
+  languages: z
+    .array(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language code such as en or pt-BR'))
+    .max(10)
+    .optional(),
+  availability: z.array(AvailabilitySlot).max(28).optional(),
+  format: z.enum(['online', 'in-person', 'either']).optional(),
+  city: z.string().trim().min(1).max(100).optional(),
+});
+export type SignupRequest = z.infer<typeof SignupRequest>;
+
+export type ParticipantStatus = 'pending' | 'verified';
+
+export interface Participant {
+  orgId: string;
+  participantId: string;
+  programId: string;
+  role: z.infer<typeof Role>;
+  status: ParticipantStatus;
+  email: string;
+  name: string;
+  timezone: string;
+  profile: Pick<
+    SignupRequest,
+    'interests' | 'experiences' | 'goals' | 'languages' | 'availability' | 'format' | 'city'
+  >;
+  /** Which consent text the person agreed to, and when: the record privacy law asks for. */
+  consent: { version: string; at: string };
+  createdAt: string;
+  verifiedAt?: string;
+}
+
+/** The form of an address used to recognise the same person twice; mailbox case is kept for sending. */
+export const normaliseEmail = (email: string) => email.trim().toLowerCase();

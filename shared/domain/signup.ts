@@ -1,0 +1,56 @@
+import { Problem, problems } from '../http/problem';
+import { findProgram } from './organisation';
+import { normaliseEmail, type Participant, type SignupRequest } from './participant';
+import type { IdGenerator, OrganisationStore, Outbox, ParticipantStore } from './ports';
+
+export interface SignupDeps {
+  organisations: OrganisationStore;
+  participants: ParticipantStore;
+  outbox: Outbox;
+  ids: IdGenerator;
+}
+
+/**
+ * Accepts a signup. A repeated address creates nothing new and looks exactly like a first signup to the
+ * caller (so the form cannot tell whether someone is registered); the person gets an email saying so.
+ */
+export const signUp = async (deps: SignupDeps, orgId: string, request: SignupRequest, now: Date) => {
+  const org = await deps.organisations.get(orgId);
+  if (!org) throw problems.notFound('Organisation', '/orgId');
+  const program = findProgram(org, request.programId);
+  if (!program) {
+    throw new Problem(422, 'invalid-body', 'The request body has invalid fields', undefined, [
+      { pointer: '/programId', detail: 'Unknown program at this organisation' },
+    ]);
+  }
+
+  const at = now.toISOString();
+  const { email, name, role, timezone, programId: _ignored, consent: _agreed, ...profile } = request;
+  const participant: Participant = {
+    orgId,
+    participantId: deps.ids.next(),
+    programId: program.programId,
+    role,
+    status: 'pending',
+    email: email.trim(),
+    name,
+    timezone,
+    profile,
+    consent: { version: org.consent.version, at },
+    createdAt: at,
+  };
+  const common = { version: 1 as const, orgId, occurredAt: at, programId: program.programId };
+  const result = await deps.participants.register(participant, {
+    detailType: 'ParticipantSignedUp',
+    detail: { ...common, participantId: participant.participantId, role },
+  });
+  if (!result.created) {
+    await deps.outbox.publish(
+      { detailType: 'SignupRepeated', detail: { ...common, participantId: result.existingParticipantId } },
+      now,
+    );
+  }
+  return { status: 'pending-verification', message: 'Thanks! Check your email to confirm your signup.' } as const;
+};
+
+export { normaliseEmail };

@@ -1,0 +1,60 @@
+/**
+ * Email templates: one definition per email, rendered to a subject, a plain-text part and an HTML part.
+ * The version is part of each email's idempotency key, so a changed template is a new fact, not a resend.
+ */
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface Branding {
+  orgName: string;
+  colour?: string;
+}
+
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A short, accessible layout: real text, one clear button, nothing that needs images to make sense. */
+const layout = (brand: Branding, title: string, paragraphs: string[], action?: { label: string; url: string }) => {
+  const colour = brand.colour && /^#[0-9a-f]{6}$/i.test(brand.colour) ? brand.colour : '#2f5d8a';
+  const button = action
+    ? `<p style="margin:24px 0"><a href="${escapeHtml(action.url)}" style="background:${colour};color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;font-weight:600;display:inline-block">${escapeHtml(action.label)}</a></p><p style="font-size:14px;color:#555">If the button does not work, copy this address into your browser:<br>${escapeHtml(action.url)}</p>`
+    : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a"><main style="max-width:560px;margin:0 auto"><p style="font-weight:600;color:${colour}">${escapeHtml(brand.orgName)}</p>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}${button}</main></body></html>`;
+};
+
+export const verificationEmail = {
+  name: 'verification',
+  version: 1,
+  render: (v: { brand: Branding; firstName: string; link: string; validDays: number }): RenderedEmail => {
+    const subject = `Please confirm your email for ${v.brand.orgName}`;
+    const paragraphs = [
+      `Hi ${v.firstName},`,
+      `Thanks for signing up with ${v.brand.orgName}. Please confirm this is your email address so we can start looking for your match.`,
+      `The link works for ${v.validDays} days. If you did not sign up, ignore this email and we will forget your details.`,
+    ];
+    return {
+      subject,
+      text: `${paragraphs.slice(0, 2).join('\n\n')}\n\nConfirm your email: ${v.link}\n\n${paragraphs[2]}\n`,
+      html: layout(v.brand, subject, paragraphs, { label: 'Confirm my email', url: v.link }),
+    };
+  },
+};
+
+export const alreadySignedUpEmail = {
+  name: 'already-signed-up',
+  version: 1,
+  render: (v: { brand: Branding; firstName: string }): RenderedEmail => {
+    const subject = `You are already signed up with ${v.brand.orgName}`;
+    const paragraphs = [
+      `Hi ${v.firstName},`,
+      `Someone (probably you) just used this address on ${v.brand.orgName}'s signup form. You are already signed up and confirmed, so there is nothing more to do.`,
+      'If this was not you, you can ignore this email: nothing has changed.',
+    ];
+    return { subject, text: `${paragraphs.join('\n\n')}\n`, html: layout(v.brand, subject, paragraphs) };
+  },
+};
+
+export const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? name;

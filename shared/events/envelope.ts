@@ -1,0 +1,25 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { catalogue, type DetailType, EVENT_SOURCE } from './catalogue';
+
+/**
+ * The schema of EventBridge events of the given detail types as a consumer receives them, the detail
+ * validated against the catalogue and narrowed by detail-type.
+ */
+export const eventsOf = <const T extends readonly [DetailType, ...DetailType[]]>(...detailTypes: T) => {
+  const [first, ...rest] = detailTypes.map((detailType) =>
+    EventBridgeSchema.extend({
+      source: z.literal(EVENT_SOURCE),
+      'detail-type': z.literal(detailType),
+      detail: catalogue[detailType],
+    }),
+  );
+  return z.discriminatedUnion('detail-type', [first!, ...rest]) as unknown as z.ZodType<
+    {
+      [K in T[number]]: z.infer<typeof EventBridgeSchema> & {
+        'detail-type': K;
+        detail: z.infer<(typeof catalogue)[K]>;
+      };
+    }[T[number]]
+  >;
+};

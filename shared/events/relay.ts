@@ -1,0 +1,76 @@
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { logger } from '../middleware';
+import { EVENT_SOURCE } from './catalogue';
+
+/** PutEvents takes at most 10 entries a call. */
+const BATCH = 10;
+const ATTEMPTS = 4;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Pending {
+  sequenceNumber: string;
+  entry: PutEventsRequestEntry;
+}
+
+const toEntry = (record: DynamoDBRecord, busName: string): Pending | undefined => {
+  const image = record.dynamodb?.NewImage;
+  const sequenceNumber = record.dynamodb?.SequenceNumber;
+  if (!image || !sequenceNumber) return undefined;
+  const item = unmarshall(image as Record<string, AttributeValue> as never) as {
+    detailType: string;
+    detail: string;
+    createdAt: string;
+  };
+  return {
+    sequenceNumber,
+    entry: {
+      EventBusName: busName,
+      Source: EVENT_SOURCE,
+      DetailType: item.detailType,
+      Detail: item.detail,
+      Time: new Date(item.createdAt),
+    },
+  };
+};
+
+/**
+ * Publishes outbox items to the bus. Entries PutEvents reports as failed are retried with backoff; what still
+ * fails is reported as a batch item failure from the first failed record on, so Lambda retries those (and the
+ * event-source mapping's DLQ catches what never goes through). Consumers are idempotent, so the few events
+ * that a retry publishes twice do no harm, while none is ever skipped.
+ */
+export const relayOutbox = async (
+  client: EventBridgeClient,
+  busName: string,
+  records: readonly DynamoDBRecord[],
+): Promise<DynamoDBBatchResponse> => {
+  const pending = records.map((r) => toEntry(r, busName)).filter((p): p is Pending => p !== undefined);
+  for (let start = 0; start < pending.length; start += BATCH) {
+    let batch = pending.slice(start, start + BATCH);
+    for (let attempt = 1; batch.length > 0; attempt++) {
+      let failed: Pending[];
+      try {
+        const out = await client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }));
+        failed = batch.filter((_, i) => out.Entries?.[i]?.ErrorCode || !out.Entries?.[i]?.EventId);
+        for (const [i, result] of (out.Entries ?? []).entries()) {
+          if (result.ErrorCode) logger.warn('event not accepted', { detailType: batch[i]?.entry.DetailType, errorCode: result.ErrorCode });
+        }
+      } catch (error) {
+        logger.warn('PutEvents failed', { error: (error as Error).name, attempt });
+        failed = batch;
+      }
+      if (failed.length === 0) break;
+      if (attempt >= ATTEMPTS) {
+        const first = failed.reduce((a, b) => (BigInt(a.sequenceNumber) <= BigInt(b.sequenceNumber) ? a : b));
+        logger.error('events left unpublished; the stream will redeliver', { count: failed.length });
+        return { batchItemFailures: [{ itemIdentifier: first.sequenceNumber }] };
+      }
+      await sleep(100 * 2 ** attempt);
+      batch = failed;
+    }
+  }
+  return { batchItemFailures: [] };
+};
