@@ -39,8 +39,9 @@ const slug = (value: string) => value.replace(/[^a-z0-9-]/g, '-');
 
 const escapePointer = (segment: PropertyKey) => String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
 
+/** The empty path points at the whole document (RFC 6901), not at a key named "". */
 export const pointerOf = (path: readonly PropertyKey[], prefix = '') =>
-  `${prefix}/${path.map(escapePointer).join('/')}`;
+  path.length === 0 ? prefix : `${prefix}/${path.map(escapePointer).join('/')}`;
 
 /** Turns zod issues into field errors; an unknown key is named by its own pointer, not its parent's. */
 export const fieldErrors = (error: z.ZodError, prefix = ''): FieldError[] =>

@@ -1,0 +1,87 @@
+import { Duration } from 'luxon';
+import type { ScheduleRule } from '../../shared/events/rules';
+import { jsonStore } from './json-store';
+
+/**
+ * The local clock: real time plus an offset that `POST /_local/clock {"advance":"P7D"}` moves forward.
+ * Scheduled rules fire from it: as real time passes, and for every moment skipped over by an advance, in
+ * order, so a week moved in one call runs what a week would have run.
+ */
+
+const UNITS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** The period of a `rate(...)` expression, as EventBridge reads it (`rate(1 hour)`, `rate(5 minutes)`). */
+export const ratePeriodMs = (expression: string) => {
+  const match = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+  if (!match || Number(match[1]) < 1) throw new Error(`Unsupported schedule expression: ${expression}`);
+  const [, count, unit] = match as unknown as [string, string, string];
+  if ((Number(count) === 1) !== !expression.endsWith('s)')) {
+    throw new Error(`EventBridge wants the singular unit for 1 and the plural otherwise: ${expression}`);
+  }
+  return Number(count) * (UNITS[unit] as number);
+};
+
+/** The firing times of a rule after `after`, up to and including `until`. */
+export const firingsBetween = (periodMs: number, anchor: number, after: number, until: number) => {
+  const times: number[] = [];
+  let next = anchor + Math.max(1, Math.floor((after - anchor) / periodMs) + 1) * periodMs;
+  for (; next <= until; next += periodMs) times.push(next);
+  return times;
+};
+
+export const parseAdvance = (value: unknown): number => {
+  if (typeof value !== 'string') throw new Error('advance must be an ISO 8601 duration such as P7D or PT2H');
+  const duration = Duration.fromISO(value);
+  if (!duration.isValid) throw new Error(`advance is not an ISO 8601 duration: ${value}`);
+  const ms = duration.as('milliseconds');
+  if (ms <= 0) throw new Error('advance must move the clock forward');
+  return ms;
+};
+
+interface ClockState {
+  offsetMs: number;
+  /** When the schedule was anchored (local time, ms); rules fire at anchor + k × period. */
+  anchor?: number;
+  lastTick?: number;
+}
+
+export const createLocalClock = (options: {
+  rules: readonly ScheduleRule[];
+  fire: (rule: ScheduleRule, at: Date) => void;
+  storePath?: string;
+  tickMs?: number;
+}) => {
+  const store = jsonStore<ClockState>(options.storePath, () => ({ offsetMs: 0 }));
+  const rules = options.rules.map((rule) => ({ rule, periodMs: ratePeriodMs(rule.schedule) }));
+  const now = () => new Date(Date.now() + store.get().offsetMs);
+  if (store.get().anchor === undefined) store.save({ ...store.get(), anchor: now().getTime(), lastTick: now().getTime() });
+
+  /** Fires, in time order, everything due after the last tick and up to `until`. */
+  const runUntil = (until: number) => {
+    const state = store.get();
+    const after = state.lastTick ?? until;
+    const due = rules
+      .flatMap(({ rule, periodMs }) => firingsBetween(periodMs, state.anchor ?? after, after, until).map((at) => ({ rule, at })))
+      .sort((a, b) => a.at - b.at);
+    for (const { rule, at } of due) options.fire(rule, new Date(at));
+    store.save({ ...store.get(), lastTick: until });
+    return due.map(({ rule, at }) => ({ rule: rule.name, at: new Date(at).toISOString() }));
+  };
+
+  const timer = setInterval(() => runUntil(now().getTime()), options.tickMs ?? 1000);
+  timer.unref();
+
+  return {
+    now,
+    advance(durationMs: number) {
+      const from = now();
+      store.save({ ...store.get(), offsetMs: store.get().offsetMs + durationMs });
+      const fired = runUntil(now().getTime());
+      return { from: from.toISOString(), now: now().toISOString(), fired };
+    },
+    state: () => ({ now: now().toISOString(), offset: Duration.fromMillis(store.get().offsetMs).rescale().toISO() }),
+    stop: () => clearInterval(timer),
+  };
+};
+
+

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { type FunctionName, functionSpecs } from '../functions';
+
+/**
+ * The HTTP API as API Gateway (HTTP API, payload 2.0) runs it: each request becomes the same event Lambda
+ * receives, for the handler of the matching route.
+ */
+
+/** API Gateway's own payload limit; handlers apply their tighter ones. */
+const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+
+interface Route {
+  routeKey: string;
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  target: FunctionName;
+}
+
+const compile = (method: string, path: string, target: FunctionName): Route => {
+  const names: string[] = [];
+  const source = path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{([A-Za-z0-9_]+)(\+)?\}$/.exec(segment);
+      if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(param[1] as string);
+      return param[2] ? '(.+)' : '([^/]+)';
+    })
+    .join('/');
+  return { routeKey: `${method} ${path}`, method, pattern: new RegExp(`^${source}$`), names, target };
+};
+
+export const routes: Route[] = Object.entries(functionSpecs).flatMap(([name, spec]) =>
+  ('http' in spec ? spec.http : []).map((r) => compile(r.method, r.path, name as FunctionName)),
+);
+
+export const matchRoute = (method: string, path: string) => {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const match = route.pattern.exec(path);
+    if (match) {
+      const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1] as string)]));
+      return { route, params };
+    }
+  }
+  return undefined;
+};
+
+const TEXTUAL = /^(text\/|application\/([a-z.+-]*\+)?(json|xml|x-www-form-urlencoded|javascript))/i;
+
+const toEvent = (
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  routeKey: string,
+  params: Record<string, string>,
+  now: Date,
+): APIGatewayProxyEventV2 => {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
+    else headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const textual = TEXTUAL.test(headers['content-type'] ?? '');
+  const sourceIp = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies.length ? { cookies } : {}),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(Object.keys(params).length ? { pathParameters: params } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length ? { body: textual ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: body.length > 0 && !textual,
+  };
+};
+
+/** Writes a handler's result the way API Gateway does, including its inference for bare values. */
+const writeResult = (res: ServerResponse, result: unknown) => {
+  const structured =
+    result && typeof result === 'object' && 'statusCode' in result
+      ? (result as APIGatewayProxyStructuredResultV2)
+      : { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result ?? '') };
+  const headers: Record<string, string | string[]> = { ...(structured.headers as Record<string, string>) };
+  if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
+  res.writeHead(structured.statusCode ?? 200, headers);
+  res.end(structured.body ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8') : undefined);
+};
+
+export const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body, null, 2));
+};
+
+const readBody = (req: IncomingMessage, limit: number) =>
+  new Promise<Buffer | undefined>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        resolve(undefined);
+        req.resume();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+export type LocalRoutes = (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) => Promise<boolean>;
+
+export const startHttpApi = async (options: {
+  port: number;
+  now: () => Date;
+  invoke: (target: FunctionName, event: APIGatewayProxyEventV2) => Promise<unknown>;
+  /** Routes of the local runtime itself (`/_local/*`, `/health`); answers false when not theirs. */
+  localRoutes: LocalRoutes;
+}): Promise<{ url: string; server: Server; stop(): Promise<void> }> => {
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const body = await readBody(req, API_GATEWAY_MAX_BYTES);
+      if (body === undefined) return sendJson(res, 413, { message: 'Request Entity Too Large' });
+      if (await options.localRoutes(req, res, url, body)) return;
+      const matched = matchRoute(req.method ?? 'GET', url.pathname);
+      if (!matched) return sendJson(res, 404, { message: 'Not Found' });
+      const event = toEvent(req, url, body, matched.route.routeKey, matched.params, options.now());
+      writeResult(res, await options.invoke(matched.route.target, event));
+    } catch (error) {
+      // What API Gateway answers when the function itself fails.
+      console.error('handler failed:', error instanceof Error ? error.message : error);
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
+      else res.end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+};

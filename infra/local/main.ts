@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalRuntime } from './runtime';
+
+/** `npm start`: the platform on this machine. `npm start -- --fresh` starts from an empty state. */
+const { values } = parseArgs({
+  options: { fresh: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+});
+if (values.help) {
+  console.log('Usage: npm start [-- --fresh]\n  --fresh  forget the state kept in .kindred/ and start empty\n  PORT     HTTP API port (default 3000)');
+  process.exit(0);
+}
+
+const port = Number(process.env.PORT ?? 3000);
+const dataDir = resolve(import.meta.dirname, '../../.kindred');
+console.log(`kindred: starting the local platform${values.fresh ? ' from an empty state' : ''}…`);
+const started = Date.now();
+const runtime = await startLocalRuntime({ dataDir, fresh: values.fresh, port });
+const e = runtime.endpoints();
+
+console.log(`
+kindred is running (${((Date.now() - started) / 1000).toFixed(1)} s). State is kept in .kindred/ (npm start -- --fresh to start empty).
+
+  API            ${e.api}
+  Try a signup   curl -X POST ${e.api}/v1/orgs/demo-university/signups \\
+                   -H 'content-type: application/json' \\
+                   -d '{"email":"ada@example.org","name":"Ada","role":"mentee","timezone":"Europe/London","consent":true}'
+  Sent emails    ${e.api}/_local/outbox      (or the SES viewer: ${e.sesViewer})
+  Events         ${e.api}/_local/events
+  Move the clock curl -X POST ${e.api}/_local/clock -H 'content-type: application/json' -d '{"advance":"P7D"}'
+  Endpoints      ${e.api}/_local/endpoints   (DynamoDB Local ${e.dynamodb}, EventBridge ${e.eventbridge})
+
+Demo organisations: demo-university, demo-nonprofit. Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping kindred…`);
+  await runtime.stop();
+  console.log('stopped.');
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBBatchResponse } from 'aws-lambda';
+import { dynamoOrganisations } from '../../shared/data/organisations';
+import { eventRules, scheduleRules } from '../../shared/events/rules';
+import { startAwsEndpoint } from './aws-endpoint';
+import { createLocalClock, parseAdvance } from './clock';
+import { ensureTable, startDynamoLocal } from './dynamodb-local';
+import { createLocalBus } from './eventbridge';
+import { sendJson, startHttpApi } from './http-api';
+import { jsonStore } from './json-store';
+import { invoke, isFunctionName } from './lambda';
+import { demoOrganisations } from './seed';
+import { startSesLocal } from './ses-local';
+import { startStreamRelay } from './stream-relay';
+
+/**
+ * The whole platform on one machine: DynamoDB Local, a local SES, the local EventBridge (and Secrets
+ * Manager), the HTTP API, the outbox relay on the table's stream and the scheduled rules, all on loopback.
+ * The handlers are the ones Lambda runs; they find these services through AWS_ENDPOINT_URL_* only.
+ */
+
+export interface LocalRuntimeOptions {
+  /** Where state is kept between runs; in memory when absent. */
+  dataDir?: string;
+  /** Start empty. */
+  fresh?: boolean;
+  /** HTTP API port (0 picks a free one). Other services take free ports unless given. */
+  port?: number;
+  ports?: { dynamodb?: number; ses?: number; aws?: number };
+  /** Local EventBridge retry policy; tests shorten it. */
+  retry?: { attempts: number; baseDelayMs: number };
+}
+
+const REGION = 'eu-west-1';
+const ACCOUNT = '000000000000';
+const TABLE_NAME = 'kindred-local';
+const BUS_NAME = 'kindred-local';
+const TOKEN_SECRET_ID = 'kindred-local/token-signing';
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+const readJson = (body: Buffer): Record<string, unknown> | undefined => {
+  try {
+    const value = JSON.parse(body.toString('utf8') || '{}');
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
+  const dataDir = options.dataDir;
+  if (dataDir) {
+    if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  }
+  const file = (name: string) => (dataDir ? join(dataDir, name) : undefined);
+  const secret = jsonStore(file('secrets.json'), () => ({ tokenSigning: randomBytes(32).toString('base64url') }));
+  secret.save();
+
+  const stoppers: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await s();
+  };
+
+  try {
+    const dynamo = await startDynamoLocal({
+      port: options.ports?.dynamodb ?? (await freePort()),
+      dbPath: dataDir ? join(dataDir, 'dynamodb') : undefined,
+    });
+    stoppers.push(() => dynamo.stop());
+    const ses = await startSesLocal({ port: options.ports?.ses ?? 0, storePath: file('ses-outbox.json') });
+    stoppers.push(() => ses.stop());
+
+    const apiPort = options.port === 0 ? await freePort() : (options.port ?? 3000);
+    const awsPort = options.ports?.aws ?? (await freePort());
+    const awsUrl = `http://127.0.0.1:${awsPort}`;
+    // The handlers' whole view of "local": the SDK's own endpoint variables and the function config.
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: awsUrl,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: awsUrl,
+      AWS_ENDPOINT_URL_SESV2: ses.url,
+      PUBLIC_API_URL: `http://127.0.0.1:${apiPort}`,
+      TABLE_NAME,
+      EVENT_BUS_NAME: BUS_NAME,
+      TOKEN_SECRET_ID,
+      EMAIL_FROM: 'kindred (local) <no-reply@kindred.local>',
+      POWERTOOLS_SERVICE_NAME: 'kindred',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+
+    const sdk = { endpoint: dynamo.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const dynamodb = new DynamoDBClient(sdk);
+    await ensureTable(dynamodb, TABLE_NAME);
+    const organisations = dynamoOrganisations(DynamoDBDocumentClient.from(dynamodb), TABLE_NAME);
+    for (const org of demoOrganisations) await organisations.put(org);
+
+    const deliver = async (target: string, event: unknown) => {
+      if (!isFunctionName(target)) throw new Error(`no function ${target}`);
+      return invoke(target, event);
+    };
+    let clockNow = () => new Date();
+    const bus = createLocalBus({
+      busName: BUS_NAME,
+      region: REGION,
+      account: ACCOUNT,
+      rules: eventRules,
+      deliver,
+      now: () => clockNow(),
+      storePath: file('eventbridge.json'),
+      retry: options.retry,
+    });
+    stoppers.push(() => bus.stop());
+    const clock = createLocalClock({
+      rules: scheduleRules,
+      fire: (rule, at) => bus.fireSchedule(rule, at),
+      storePath: file('clock.json'),
+    });
+    clockNow = clock.now;
+    stoppers.push(() => clock.stop());
+
+    const aws = await startAwsEndpoint({
+      port: awsPort,
+      bus,
+      secrets: [{ name: TOKEN_SECRET_ID, value: secret.get().tokenSigning }],
+      region: REGION,
+      account: ACCOUNT,
+    });
+    stoppers.push(() => aws.stop());
+
+    const relay = startStreamRelay({
+      dynamodb,
+      streams: new DynamoDBStreamsClient(sdk),
+      tableName: TABLE_NAME,
+      region: REGION,
+      relay: (event) => invoke('relay-outbox', event) as Promise<DynamoDBBatchResponse>,
+      checkpointPath: file('stream-checkpoints.json'),
+    });
+    stoppers.push(() => relay.stop());
+
+    /** Waits until everything stored has been relayed and every delivery has run (twice: a delivery may store more). */
+    const settle = async () => {
+      for (let round = 0; round < 10; round++) {
+        await relay.drained();
+        await bus.idle();
+        await relay.drained();
+        const pending = bus.events().some((e) => e.deliveries.some((d) => d.status === 'pending'));
+        if (!pending) return;
+      }
+    };
+
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const endpoints = () => ({
+      api: apiUrl,
+      dynamodb: dynamo.endpoint,
+      ses: ses.url,
+      sesViewer: `${ses.url}/`,
+      eventbridge: awsUrl,
+      secretsmanager: awsUrl,
+    });
+
+    const localRoutes = async (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) => {
+      const route = `${req.method} ${url.pathname}`;
+      switch (route) {
+        case 'GET /health':
+          sendJson(res, 200, { status: 'ok' });
+          return true;
+        case 'GET /_local/endpoints':
+          sendJson(res, 200, endpoints());
+          return true;
+        case 'GET /_local/outbox':
+          sendJson(res, 200, ses.outbox());
+          return true;
+        case 'GET /_local/events':
+          sendJson(
+            res,
+            200,
+            bus.events().map(({ event, deliveries }) => ({
+              id: event.id,
+              source: event.source,
+              detailType: event['detail-type'],
+              time: event.time,
+              detail: event.detail,
+              deliveries,
+            })),
+          );
+          return true;
+        case 'GET /_local/dead-letters':
+          sendJson(res, 200, bus.deadLetters());
+          return true;
+        case 'POST /_local/dead-letters/replay':
+          sendJson(res, 200, { replayed: bus.replayDeadLetters() });
+          return true;
+        case 'POST /_local/settle':
+          await settle();
+          sendJson(res, 200, { settled: true });
+          return true;
+        case 'GET /_local/clock':
+          sendJson(res, 200, clock.state());
+          return true;
+        case 'POST /_local/clock': {
+          const input = readJson(body);
+          let ms: number;
+          try {
+            ms = parseAdvance(input?.advance);
+          } catch (error) {
+            sendJson(res, 400, { title: 'Invalid clock request', detail: (error as Error).message }, {
+              'content-type': 'application/problem+json',
+            });
+            return true;
+          }
+          const moved = clock.advance(ms);
+          await settle();
+          sendJson(res, 200, moved);
+          return true;
+        }
+        default:
+          return false;
+      }
+    };
+
+    const api = await startHttpApi({
+      port: apiPort,
+      now: clock.now,
+      invoke: (target, event) => invoke(target, event),
+      localRoutes,
+    });
+    stoppers.push(() => api.stop());
+    // Only now, with every service up, does what a previous run left undelivered go out.
+    bus.resume();
+
+    return { endpoints, bus, clock, settle, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
+
+export type LocalRuntime = Awaited<ReturnType<typeof startLocalRuntime>>;

@@ -1,0 +1,29 @@
+import type { Organisation } from '../../shared/domain/organisation';
+
+/** The demo organisations `npm start` provides, so a newcomer can try a signup at once. */
+export const demoOrganisations: Organisation[] = [
+  {
+    orgId: 'demo-university',
+    kind: 'university',
+    name: 'Northfield University',
+    consent: {
+      version: 'demo-university-2026-11',
+      text: 'I agree that Northfield University stores my answers to match me with a peer mentor and emails me about my mentoring. I can ask for my data or its deletion at any time.',
+    },
+    defaultProgramId: 'first-year-mentoring',
+    programs: [{ programId: 'first-year-mentoring', name: 'First-year peer mentoring', kind: 'mentoring' }],
+    branding: { colour: '#1f4e79' },
+  },
+  {
+    orgId: 'demo-nonprofit',
+    kind: 'nonprofit',
+    name: 'Harbour Lights Community',
+    consent: {
+      version: 'demo-nonprofit-2026-11',
+      text: 'I agree that Harbour Lights stores my answers to connect me with peers who share my experience and emails me about it. Peer support complements, and never replaces, professional help.',
+    },
+    defaultProgramId: 'peer-mentoring',
+    programs: [{ programId: 'peer-mentoring', name: 'Peer mentoring for new parents', kind: 'mentoring' }],
+    branding: { colour: '#2e7d5b' },
+  },
+];

@@ -1,0 +1,159 @@
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { outboxStreamFilter } from '../../shared/data/table';
+import { matchesEventPattern, parseEventPattern } from './event-pattern';
+import { jsonStore } from './json-store';
+
+/**
+ * Lambda's DynamoDB event-source mapping, locally: reads the table's stream from DynamoDB Local, keeps only
+ * the records the outbox filter selects (the same filter CDK gives the mapping), hands them to the relay
+ * handler in batches and moves its checkpoint only past what the handler accepted. The checkpoint is on
+ * disk, so a stop and start neither loses nor repeats a batch.
+ */
+
+interface Checkpoints {
+  streamArn?: string;
+  /** Per shard: the last sequence number handed over successfully, or 'done' for a closed, drained shard. */
+  shards: Record<string, string>;
+}
+
+export const startStreamRelay = (options: {
+  dynamodb: DynamoDBClient;
+  streams: DynamoDBStreamsClient;
+  tableName: string;
+  region: string;
+  relay: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
+  checkpointPath?: string;
+  pollMs?: number;
+  batchSize?: number;
+}) => {
+  const filter = parseEventPattern(outboxStreamFilter);
+  const store = jsonStore<Checkpoints>(options.checkpointPath, () => ({ shards: {} }));
+  const pollMs = options.pollMs ?? 100;
+  let stopped = false;
+  let busy = false;
+  let lastError: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let backlog = 0;
+
+  const toLambdaRecord = (record: _Record, streamArn: string) => ({
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: options.region,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...record.dynamodb,
+      ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime
+        ? record.dynamodb.ApproximateCreationDateTime.getTime() / 1000
+        : undefined,
+    },
+  });
+
+  /** Reads every shard once from its checkpoint; returns how many records it handed over. */
+  const pollOnce = async () => {
+    const table = await options.dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }));
+    const streamArn = table.Table?.LatestStreamArn;
+    if (!streamArn) return 0;
+    const state = store.get();
+    if (state.streamArn !== streamArn) store.save({ streamArn, shards: {} });
+    const { StreamDescription } = await options.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    let handed = 0;
+    for (const shard of StreamDescription?.Shards ?? []) {
+      const shardId = shard.ShardId as string;
+      const checkpoint = store.get().shards[shardId];
+      if (checkpoint === 'done') continue;
+      const { ShardIterator } = await options.streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ...(checkpoint
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      );
+      let iterator = ShardIterator;
+      while (iterator && !stopped) {
+        const page = await options.streams.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 100 }),
+        );
+        const records = page.Records ?? [];
+        if (records.length === 0) {
+          if (!page.NextShardIterator) store.save({ ...store.get(), shards: { ...store.get().shards, [shardId]: 'done' } });
+          break;
+        }
+        const selected = records
+          .map((r) => toLambdaRecord(r, streamArn))
+          .filter((r) => matchesEventPattern(filter, r));
+        let acceptedUpTo = records.at(-1)?.dynamodb?.SequenceNumber as string;
+        if (selected.length > 0) {
+          const response = await options.relay({ Records: selected } as DynamoDBStreamEvent);
+          const failed = response?.batchItemFailures?.[0]?.itemIdentifier;
+          if (failed) {
+            // Lambda retries from the failed record: keep the checkpoint just before it.
+            const index = records.findIndex((r) => r.dynamodb?.SequenceNumber === failed);
+            const previous = index > 0 ? records[index - 1]?.dynamodb?.SequenceNumber : checkpoint;
+            if (previous) store.save({ ...store.get(), shards: { ...store.get().shards, [shardId]: previous } });
+            throw new Error(`relay reported a failed record at ${failed}`);
+          }
+          handed += selected.length;
+        }
+        store.save({ ...store.get(), shards: { ...store.get().shards, [shardId]: acceptedUpTo } });
+        iterator = page.NextShardIterator;
+      }
+    }
+    return handed;
+  };
+
+  const loop = async () => {
+    if (stopped) return;
+    if (busy) {
+      timer = setTimeout(loop, pollMs);
+      return;
+    }
+    busy = true;
+    try {
+      backlog = await pollOnce();
+      lastError = undefined;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== lastError && !stopped) console.error(`outbox relay: ${message} (retrying)`);
+      lastError = message;
+    } finally {
+      busy = false;
+    }
+    if (!stopped) timer = setTimeout(loop, lastError ? 1000 : pollMs);
+  };
+  timer = setTimeout(loop, 0);
+
+  return {
+    /** Resolves after a complete poll that found nothing new: everything stored so far has been relayed. */
+    async drained(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        while (busy) await new Promise((r) => setTimeout(r, 10));
+        busy = true;
+        try {
+          backlog = await pollOnce();
+        } finally {
+          busy = false;
+        }
+        if (backlog === 0) return;
+        if (Date.now() > deadline) throw new Error('the outbox relay did not drain');
+      }
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      while (busy) await new Promise((r) => setTimeout(r, 10));
+    },
+  };
+};
