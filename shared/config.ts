@@ -17,7 +17,10 @@ export const envSchema = {
 type EnvKey = keyof typeof envSchema;
 type Env<K extends EnvKey> = { [P in K]: z.infer<(typeof envSchema)[P]> };
 
-export const readEnv = <K extends EnvKey>(keys: readonly K[], env: NodeJS.ProcessEnv = process.env): Env<K> => {
+export const readEnv = <K extends EnvKey>(
+  keys: readonly K[],
+  env: NodeJS.ProcessEnv = process.env,
+): Env<K> => {
   const shape = Object.fromEntries(keys.map((k) => [k, envSchema[k]])) as { [P in K]: (typeof envSchema)[P] };
   const result = z.object(shape).safeParse(env);
   if (!result.success) {

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { fieldErrors, Problem, problems } from './http/problem';
 
 /** One logger per function. Log ids and outcomes only: never bodies, emails, names or free text. */
@@ -45,8 +45,7 @@ const wantsHtml = (accept: string | undefined) => {
   return html !== -1 && (json === -1 || html < json);
 };
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A plain, accessible page; used for link targets people open from their email. */
 export const htmlPage = (title: string, paragraphs: string[]) =>
@@ -56,7 +55,11 @@ const render = (response: HttpResponse): APIGatewayProxyStructuredResultV2 => {
   if (response.html !== undefined) {
     return {
       statusCode: response.status,
-      headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...response.headers },
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        ...response.headers,
+      },
       body: response.html,
     };
   }
@@ -139,7 +142,11 @@ export const httpHandler = <
     .use(httpHeaderNormalizer())
     .use(problemResponses())
     .handler(async (event) => {
-      const parse = <S extends z.ZodType>(schema: S | undefined, value: unknown, fail: typeof problems.invalidBody) => {
+      const parse = <S extends z.ZodType>(
+        schema: S | undefined,
+        value: unknown,
+        fail: typeof problems.invalidBody,
+      ) => {
         if (!schema) return undefined;
         const result = schema.safeParse(value);
         if (!result.success) throw fail(fieldErrors(result.error));
@@ -148,7 +155,11 @@ export const httpHandler = <
       const path = parse(options.path, event.pathParameters ?? {}, problems.invalidPath);
       const query = parse(options.query, event.queryStringParameters ?? {}, problems.invalidQuery);
       const body = options.body
-        ? parse(options.body, parseJsonBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES), problems.invalidBody)
+        ? parse(
+            options.body,
+            parseJsonBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES),
+            problems.invalidBody,
+          )
         : undefined;
       const response = await handle({
         body: body as Parsed<B>,

@@ -14,7 +14,13 @@ import { alreadySignedUpEmail, firstName, verificationEmail } from '../../shared
 import { eventsOf } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
-const env = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID', 'EMAIL_FROM', 'EMAIL_CONFIGURATION_SET', 'PUBLIC_API_URL']);
+const env = readEnv([
+  'TABLE_NAME',
+  'TOKEN_SECRET_ID',
+  'EMAIL_FROM',
+  'EMAIL_CONFIGURATION_SET',
+  'PUBLIC_API_URL',
+]);
 const participants = dynamoParticipants(documents, env.TABLE_NAME);
 const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
 const emails = idempotentEmailSender({

@@ -16,9 +16,18 @@ const invalidLink = (error: TokenError) =>
     ? new Problem(410, 'link-expired', 'This link has expired', 'Please sign up again to get a new link.', [
         { pointer: '/token', detail: 'The token has expired' },
       ])
-    : new Problem(400, 'invalid-link', 'This link is not valid', 'Please use the link exactly as it came in the email.', [
-        { pointer: '/token', detail: error.reason === 'malformed' ? 'The token is malformed' : 'The token is not genuine' },
-      ]);
+    : new Problem(
+        400,
+        'invalid-link',
+        'This link is not valid',
+        'Please use the link exactly as it came in the email.',
+        [
+          {
+            pointer: '/token',
+            detail: error.reason === 'malformed' ? 'The token is malformed' : 'The token is not genuine',
+          },
+        ],
+      );
 
 export const handler = httpHandler(
   { query: z.object({ token: z.string().min(1).max(2048) }) },
@@ -32,7 +41,11 @@ export const handler = httpHandler(
       if (error instanceof TokenError) throw invalidLink(error);
       throw error;
     }
-    const outcome = await verifyParticipant(participants, { orgId: claims.org, participantId: claims.sub }, now);
+    const outcome = await verifyParticipant(
+      participants,
+      { orgId: claims.org, participantId: claims.sub },
+      now,
+    );
     return {
       status: 200,
       html: htmlPage(outcome === 'verified' ? 'Your email is confirmed' : 'You are already confirmed', [

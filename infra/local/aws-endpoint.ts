@@ -33,7 +33,8 @@ export const startAwsEndpoint = async (options: {
   region: string;
   account: string;
 }): Promise<{ url: string; server: Server; stop(): Promise<void> }> => {
-  const secretArn = (name: string) => `arn:aws:secretsmanager:${options.region}:${options.account}:secret:${name}`;
+  const secretArn = (name: string) =>
+    `arn:aws:secretsmanager:${options.region}:${options.account}:secret:${name}`;
   const findSecret = (id: string) => options.secrets.find((s) => s.name === id || secretArn(s.name) === id);
 
   const actions: Record<string, (input: Record<string, unknown>) => unknown> = {
@@ -43,7 +44,8 @@ export const startAwsEndpoint = async (options: {
     }),
     'secretsmanager.GetSecretValue': (input) => {
       const secret = findSecret(String(input.SecretId ?? ''));
-      if (!secret) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      if (!secret)
+        throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
       return {
         ARN: secretArn(secret.name),
         Name: secret.name,
@@ -67,7 +69,11 @@ export const startAwsEndpoint = async (options: {
       const target = String(req.headers['x-amz-target'] ?? '');
       const action = actions[target];
       if (req.method !== 'POST' || !action) {
-        return reply(400, { __type: 'UnknownOperationException', message: `Unknown operation ${target}` }, 'UnknownOperationException');
+        return reply(
+          400,
+          { __type: 'UnknownOperationException', message: `Unknown operation ${target}` },
+          'UnknownOperationException',
+        );
       }
       const raw = await readBody(req);
       let input: Record<string, unknown>;
@@ -78,7 +84,8 @@ export const startAwsEndpoint = async (options: {
       }
       reply(200, await action(input));
     } catch (error) {
-      if (error instanceof AwsError) return reply(400, { __type: error.type, message: error.message }, error.type);
+      if (error instanceof AwsError)
+        return reply(400, { __type: error.type, message: error.message }, error.type);
       reply(500, { __type: 'InternalException', message: String(error) }, 'InternalException');
     }
   });

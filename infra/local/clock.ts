@@ -54,14 +54,17 @@ export const createLocalClock = (options: {
   const store = jsonStore<ClockState>(options.storePath, () => ({ offsetMs: 0 }));
   const rules = options.rules.map((rule) => ({ rule, periodMs: ratePeriodMs(rule.schedule) }));
   const now = () => new Date(Date.now() + store.get().offsetMs);
-  if (store.get().anchor === undefined) store.save({ ...store.get(), anchor: now().getTime(), lastTick: now().getTime() });
+  if (store.get().anchor === undefined)
+    store.save({ ...store.get(), anchor: now().getTime(), lastTick: now().getTime() });
 
   /** Fires, in time order, everything due after the last tick and up to `until`. */
   const runUntil = (until: number) => {
     const state = store.get();
     const after = state.lastTick ?? until;
     const due = rules
-      .flatMap(({ rule, periodMs }) => firingsBetween(periodMs, state.anchor ?? after, after, until).map((at) => ({ rule, at })))
+      .flatMap(({ rule, periodMs }) =>
+        firingsBetween(periodMs, state.anchor ?? after, after, until).map((at) => ({ rule, at })),
+      )
       .sort((a, b) => a.at - b.at);
     for (const { rule, at } of due) options.fire(rule, new Date(at));
     store.save({ ...store.get(), lastTick: until });
@@ -79,9 +82,10 @@ export const createLocalClock = (options: {
       const fired = runUntil(now().getTime());
       return { from: from.toISOString(), now: now().toISOString(), fired };
     },
-    state: () => ({ now: now().toISOString(), offset: Duration.fromMillis(store.get().offsetMs).rescale().toISO() }),
+    state: () => ({
+      now: now().toISOString(),
+      offset: Duration.fromMillis(store.get().offsetMs).rescale().toISO(),
+    }),
     stop: () => clearInterval(timer),
   };
 };
-
-

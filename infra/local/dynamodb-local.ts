@@ -2,7 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../shared/data/table';
 
 /**
@@ -41,7 +46,9 @@ export const startDynamoLocal = async (options: { port: number; dbPath?: string 
   child.stderr?.on('data', (d) => output.push(String(d)));
   const exited = new Promise<never>((_, reject) => {
     child.once('error', (error) =>
-      reject(new Error(`Could not start Java for DynamoDB Local (Java 17+ must be on PATH): ${error.message}`)),
+      reject(
+        new Error(`Could not start Java for DynamoDB Local (Java 17+ must be on PATH): ${error.message}`),
+      ),
     );
     child.once('exit', (code) =>
       reject(new Error(`DynamoDB Local exited with code ${code}:\n${output.join('').slice(-2000)}`)),

@@ -66,16 +66,23 @@ export class AwsError extends Error {
 const isoSeconds = (date: Date) => `${date.toISOString().slice(0, 19)}Z`;
 
 const entryError = (entry: PutEventsEntry, busName: string): [string, string] | undefined => {
-  if (!entry.Source) return ['InvalidArgument', 'Parameter Source is not valid. Reason: Source is a required argument.'];
-  if (!entry.DetailType) return ['InvalidArgument', 'Parameter DetailType is not valid. Reason: DetailType is a required argument.'];
-  if (entry.Detail === undefined) return ['InvalidArgument', 'Parameter Detail is not valid. Reason: Detail is a required argument.'];
+  if (!entry.Source)
+    return ['InvalidArgument', 'Parameter Source is not valid. Reason: Source is a required argument.'];
+  if (!entry.DetailType)
+    return [
+      'InvalidArgument',
+      'Parameter DetailType is not valid. Reason: DetailType is a required argument.',
+    ];
+  if (entry.Detail === undefined)
+    return ['InvalidArgument', 'Parameter Detail is not valid. Reason: Detail is a required argument.'];
   const bus = entry.EventBusName ?? 'default';
   if (bus !== busName && !bus.endsWith(`:event-bus/${busName}`)) {
     return ['NotAuthorizedForDestination', `Event bus ${bus} does not exist.`];
   }
   try {
     const detail = JSON.parse(entry.Detail);
-    if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) throw new Error('not an object');
+    if (detail === null || typeof detail !== 'object' || Array.isArray(detail))
+      throw new Error('not an object');
   } catch {
     return ['MalformedDetail', 'Detail is malformed.'];
   }
@@ -118,7 +125,8 @@ export const createLocalBus = (options: LocalBusOptions) => {
       }
       if (stopped) return;
       store.save();
-      if (delivery.status === 'pending') schedule(logged, delivery, retry.baseDelayMs * 2 ** (delivery.attempts - 1));
+      if (delivery.status === 'pending')
+        schedule(logged, delivery, retry.baseDelayMs * 2 ** (delivery.attempts - 1));
     })();
     inFlight.add(run);
     run.finally(() => inFlight.delete(run));
@@ -186,7 +194,8 @@ export const createLocalBus = (options: LocalBusOptions) => {
       try {
         parsed = parseEventPattern(pattern);
       } catch (error) {
-        if (error instanceof InvalidEventPatternError) throw new AwsError('InvalidEventPatternException', error.message);
+        if (error instanceof InvalidEventPatternError)
+          throw new AwsError('InvalidEventPatternException', error.message);
         throw error;
       }
       let body: Record<string, unknown>;
@@ -196,7 +205,8 @@ export const createLocalBus = (options: LocalBusOptions) => {
         throw new AwsError('InvalidEventPatternException', 'Event is not valid JSON.');
       }
       for (const field of ['id', 'account', 'source', 'time', 'region', 'detail-type']) {
-        if (!(field in body)) throw new AwsError('InvalidEventPatternException', `Event is missing field ${field}.`);
+        if (!(field in body))
+          throw new AwsError('InvalidEventPatternException', `Event is missing field ${field}.`);
       }
       return matchesEventPattern(parsed, body);
     },
@@ -234,7 +244,9 @@ export const createLocalBus = (options: LocalBusOptions) => {
       store
         .get()
         .events.flatMap((logged) =>
-          logged.deliveries.filter((d) => d.status === 'dead-lettered').map((d) => ({ ...d, event: logged.event })),
+          logged.deliveries
+            .filter((d) => d.status === 'dead-lettered')
+            .map((d) => ({ ...d, event: logged.event })),
         ),
 
     /** Sends every dead-lettered delivery again, from a fresh attempt count. */

@@ -43,7 +43,9 @@ export const matchRoute = (method: string, path: string) => {
     if (route.method !== method) continue;
     const match = route.pattern.exec(path);
     if (match) {
-      const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(match[i + 1] as string)]));
+      const params = Object.fromEntries(
+        route.names.map((n, i) => [n, decodeURIComponent(match[i + 1] as string)]),
+      );
       return { route, params };
     }
   }
@@ -108,14 +110,27 @@ const writeResult = (res: ServerResponse, result: unknown) => {
   const structured =
     result && typeof result === 'object' && 'statusCode' in result
       ? (result as APIGatewayProxyStructuredResultV2)
-      : { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result ?? '') };
+      : {
+          statusCode: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(result ?? ''),
+        };
   const headers: Record<string, string | string[]> = { ...(structured.headers as Record<string, string>) };
   if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
   res.writeHead(structured.statusCode ?? 200, headers);
-  res.end(structured.body ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8') : undefined);
+  res.end(
+    structured.body
+      ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8')
+      : undefined,
+  );
 };
 
-export const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+export const sendJson = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body, null, 2));
 };
@@ -135,7 +150,12 @@ const readBody = (req: IncomingMessage, limit: number) =>
     req.on('error', reject);
   });
 
-export type LocalRoutes = (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) => Promise<boolean>;
+export type LocalRoutes = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: Buffer,
+) => Promise<boolean>;
 
 export const startHttpApi = async (options: {
   port: number;

@@ -17,7 +17,9 @@ const handlers = new Map<FunctionName, Promise<Handler>>();
 const load = (name: FunctionName) => {
   let handler = handlers.get(name);
   if (!handler) {
-    handler = import(pathToFileURL(resolve(root, functionEntry(name))).href).then((m) => m.handler as Handler);
+    handler = import(pathToFileURL(resolve(root, functionEntry(name))).href).then(
+      (m) => m.handler as Handler,
+    );
     handlers.set(name, handler);
   }
   return handler;
@@ -46,7 +48,10 @@ export const invoke = async (name: FunctionName, event: unknown): Promise<unknow
   };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Task timed out after ${timeoutMs / 1000} seconds`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`Task timed out after ${timeoutMs / 1000} seconds`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([handler(event, context), timeout]);

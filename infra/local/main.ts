@@ -4,10 +4,15 @@ import { startLocalRuntime } from './runtime';
 
 /** `npm start`: the platform on this machine. `npm start -- --fresh` starts from an empty state. */
 const { values } = parseArgs({
-  options: { fresh: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  options: {
+    fresh: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
 });
 if (values.help) {
-  console.log('Usage: npm start [-- --fresh]\n  --fresh  forget the state kept in .kindred/ and start empty\n  PORT     HTTP API port (default 3000)');
+  console.log(
+    'Usage: npm start [-- --fresh]\n  --fresh  forget the state kept in .kindred/ and start empty\n  PORT     HTTP API port (default 3000)',
+  );
   process.exit(0);
 }
 

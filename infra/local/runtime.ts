@@ -70,7 +70,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
     mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
   }
   const file = (name: string) => (dataDir ? join(dataDir, name) : undefined);
-  const secret = jsonStore(file('secrets.json'), () => ({ tokenSigning: randomBytes(32).toString('base64url') }));
+  const secret = jsonStore(file('secrets.json'), () => ({
+    tokenSigning: randomBytes(32).toString('base64url'),
+  }));
   secret.save();
 
   const stoppers: (() => Promise<void> | void)[] = [];
@@ -109,7 +111,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
 
-    const sdk = { endpoint: dynamo.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const sdk = {
+      endpoint: dynamo.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    };
     const dynamodb = new DynamoDBClient(sdk);
     await ensureTable(dynamodb, TABLE_NAME);
     const organisations = dynamoOrganisations(DynamoDBDocumentClient.from(dynamodb), TABLE_NAME);
@@ -224,9 +230,14 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
           try {
             ms = parseAdvance(input?.advance);
           } catch (error) {
-            sendJson(res, 400, { title: 'Invalid clock request', detail: (error as Error).message }, {
-              'content-type': 'application/problem+json',
-            });
+            sendJson(
+              res,
+              400,
+              { title: 'Invalid clock request', detail: (error as Error).message },
+              {
+                'content-type': 'application/problem+json',
+              },
+            );
             return true;
           }
           const moved = clock.advance(ms);

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import type startServer from 'aws-ses-v2-local';
 import type * as SesStore from 'aws-ses-v2-local/dist/store.js';
 import { jsonStore } from './json-store';

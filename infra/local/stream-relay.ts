@@ -1,10 +1,10 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  type _Record,
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { outboxStreamFilter } from '../../shared/data/table';
@@ -65,7 +65,9 @@ export const startStreamRelay = (options: {
     if (!streamArn) return 0;
     const state = store.get();
     if (state.streamArn !== streamArn) store.save({ streamArn, shards: {} });
-    const { StreamDescription } = await options.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    const { StreamDescription } = await options.streams.send(
+      new DescribeStreamCommand({ StreamArn: streamArn }),
+    );
     let handed = 0;
     for (const shard of StreamDescription?.Shards ?? []) {
       const shardId = shard.ShardId as string;
@@ -87,13 +89,14 @@ export const startStreamRelay = (options: {
         );
         const records = page.Records ?? [];
         if (records.length === 0) {
-          if (!page.NextShardIterator) store.save({ ...store.get(), shards: { ...store.get().shards, [shardId]: 'done' } });
+          if (!page.NextShardIterator)
+            store.save({ ...store.get(), shards: { ...store.get().shards, [shardId]: 'done' } });
           break;
         }
         const selected = records
           .map((r) => toLambdaRecord(r, streamArn))
           .filter((r) => matchesEventPattern(filter, r));
-        let acceptedUpTo = records.at(-1)?.dynamodb?.SequenceNumber as string;
+        const acceptedUpTo = records.at(-1)?.dynamodb?.SequenceNumber as string;
         if (selected.length > 0) {
           const response = await options.relay({ Records: selected } as DynamoDBStreamEvent);
           const failed = response?.batchItemFailures?.[0]?.itemIdentifier;
@@ -101,7 +104,8 @@ export const startStreamRelay = (options: {
             // Lambda retries from the failed record: keep the checkpoint just before it.
             const index = records.findIndex((r) => r.dynamodb?.SequenceNumber === failed);
             const previous = index > 0 ? records[index - 1]?.dynamodb?.SequenceNumber : checkpoint;
-            if (previous) store.save({ ...store.get(), shards: { ...store.get().shards, [shardId]: previous } });
+            if (previous)
+              store.save({ ...store.get(), shards: { ...store.get().shards, [shardId]: previous } });
             throw new Error(`relay reported a failed record at ${failed}`);
           }
           handed += selected.length;

@@ -22,7 +22,11 @@ export const EMAIL_IDEMPOTENCY_SECONDS = 7 * 24 * 3600;
  * before SES is called and marked completed with the message id after. A crash in between leaves a claim
  * that expires with the invocation, so a retry sends it then.
  */
-export const idempotentEmailSender = (options: { tableName: string; from: string; configurationSet?: string }) => {
+export const idempotentEmailSender = (options: {
+  tableName: string;
+  from: string;
+  configurationSet?: string;
+}) => {
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'key',
     expiresAfterSeconds: EMAIL_IDEMPOTENCY_SECONDS,

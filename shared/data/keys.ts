@@ -5,7 +5,10 @@ import { OUTBOX_PREFIX } from './table';
 /** Key builders: the access patterns of the single table, in one place. */
 export const keys = {
   organisation: (orgId: string) => ({ pk: `ORG#${orgId}`, sk: 'ORG' }),
-  participant: (orgId: string, participantId: string) => ({ pk: `ORG#${orgId}`, sk: `PARTICIPANT#${participantId}` }),
+  participant: (orgId: string, participantId: string) => ({
+    pk: `ORG#${orgId}`,
+    sk: `PARTICIPANT#${participantId}`,
+  }),
   participantsByStatus: (orgId: string) => `ORG#${orgId}#PARTICIPANTS`,
   /** Keyed by a hash so an address never appears in a key (keys reach metrics and logs). */
   emailClaim: (orgId: string, email: string) => ({

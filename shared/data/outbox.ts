@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type OutgoingEvent, parseDetail } from '../events/catalogue';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Outbox } from '../domain/ports';
+import { type OutgoingEvent, parseDetail } from '../events/catalogue';
 import { DAY_SECONDS, epochSeconds, keys } from './keys';
 
 /** Outbox items outlive the stream's 24 h retention, then expire. */

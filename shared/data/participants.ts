@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Participant } from '../domain/participant';
 import type { ParticipantStore } from '../domain/ports';
 import { DAY_SECONDS, epochSeconds, keys } from './keys';
@@ -20,7 +20,11 @@ const conditionFailedAt = (error: unknown, index: number) =>
 export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: string): ParticipantStore => {
   const get = async (orgId: string, participantId: string) => {
     const { Item } = await client.send(
-      new GetCommand({ TableName: tableName, Key: keys.participant(orgId, participantId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: tableName,
+        Key: keys.participant(orgId, participantId),
+        ConsistentRead: true,
+      }),
     );
     if (!Item) return undefined;
     const { pk: _pk, sk: _sk, lookupPk: _lp, lookupSk: _ls, expiresAt: _e, ...participant } = Item;
@@ -65,9 +69,12 @@ export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: st
         return { created: true };
       } catch (error) {
         if (!conditionFailedAt(error, 0)) throw error;
-        const holder = (error as TransactionCanceledException).CancellationReasons?.[0]?.Item?.participantId?.S;
+        const holder = (error as TransactionCanceledException).CancellationReasons?.[0]?.Item?.participantId
+          ?.S;
         if (holder) return { created: false, existingParticipantId: holder };
-        const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: claim, ConsistentRead: true }));
+        const { Item } = await client.send(
+          new GetCommand({ TableName: tableName, Key: claim, ConsistentRead: true }),
+        );
         if (!Item) throw error; // the claim vanished in between (TTL); the caller may retry
         return { created: false, existingParticipantId: Item.participantId as string };
       }
@@ -83,7 +90,8 @@ export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: st
                 Update: {
                   TableName: tableName,
                   Key: keys.participant(participant.orgId, participant.participantId),
-                  UpdateExpression: 'SET #status = :verified, verifiedAt = :at, lookupSk = :lookupSk REMOVE expiresAt',
+                  UpdateExpression:
+                    'SET #status = :verified, verifiedAt = :at, lookupSk = :lookupSk REMOVE expiresAt',
                   ConditionExpression: '#status = :pending',
                   ExpressionAttributeNames: { '#status': 'status' },
                   ExpressionAttributeValues: {

@@ -30,7 +30,11 @@ export const outboxStreamFilter = {
 /** CreateTable input for DynamoDB Local, derived from the definition above. */
 export const createTableInput = (tableName: string) => {
   const { partitionKey, sortKey, lookupIndex, dueIndex } = tableDefinition;
-  const attributes = [partitionKey, sortKey, ...[lookupIndex, dueIndex].flatMap((i) => [i.partitionKey, i.sortKey])];
+  const attributes = [
+    partitionKey,
+    sortKey,
+    ...[lookupIndex, dueIndex].flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,

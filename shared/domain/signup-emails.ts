@@ -19,7 +19,9 @@ export const planSignupEmail = (
 ): SignupEmailPlan | undefined => {
   const id = participant.participantId;
   if (fact === 'ParticipantSignedUp') {
-    return participant.status === 'pending' ? { template: 'verification', key: `${fact}:${id}:verification:v1` } : undefined;
+    return participant.status === 'pending'
+      ? { template: 'verification', key: `${fact}:${id}:verification:v1` }
+      : undefined;
   }
   const day = occurredAt.slice(0, 10);
   return participant.status === 'pending'

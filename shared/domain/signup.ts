@@ -50,7 +50,10 @@ export const signUp = async (deps: SignupDeps, orgId: string, request: SignupReq
       now,
     );
   }
-  return { status: 'pending-verification', message: 'Thanks! Check your email to confirm your signup.' } as const;
+  return {
+    status: 'pending-verification',
+    message: 'Thanks! Check your email to confirm your signup.',
+  } as const;
 };
 
 export { normaliseEmail };

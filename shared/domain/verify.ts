@@ -34,4 +34,9 @@ export const verifyParticipant = async (
 
 // The link was genuine but its signup is gone (erased, or expired unverified).
 const gone = () =>
-  new Problem(410, 'signup-gone', 'This signup no longer exists', 'Please sign up again on the organisation’s website.');
+  new Problem(
+    410,
+    'signup-gone',
+    'This signup no longer exists',
+    'Please sign up again on the organisation’s website.',
+  );

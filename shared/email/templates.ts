@@ -17,7 +17,12 @@ export interface Branding {
 const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A short, accessible layout: real text, one clear button, nothing that needs images to make sense. */
-const layout = (brand: Branding, title: string, paragraphs: string[], action?: { label: string; url: string }) => {
+const layout = (
+  brand: Branding,
+  title: string,
+  paragraphs: string[],
+  action?: { label: string; url: string },
+) => {
   const colour = brand.colour && /^#[0-9a-f]{6}$/i.test(brand.colour) ? brand.colour : '#2f5d8a';
   const button = action
     ? `<p style="margin:24px 0"><a href="${escapeHtml(action.url)}" style="background:${colour};color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;font-weight:600;display:inline-block">${escapeHtml(action.label)}</a></p><p style="font-size:14px;color:#555">If the button does not work, copy this address into your browser:<br>${escapeHtml(action.url)}</p>`

@@ -14,7 +14,8 @@ export const eventsOf = <const T extends readonly [DetailType, ...DetailType[]]>
       detail: catalogue[detailType],
     }),
   );
-  return z.discriminatedUnion('detail-type', [first!, ...rest]) as unknown as z.ZodType<
+  if (!first) throw new Error('eventsOf needs at least one detail type');
+  return z.discriminatedUnion('detail-type', [first, ...rest]) as unknown as z.ZodType<
     {
       [K in T[number]]: z.infer<typeof EventBridgeSchema> & {
         'detail-type': K;

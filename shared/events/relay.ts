@@ -1,4 +1,8 @@
-import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { logger } from '../middleware';
@@ -56,7 +60,11 @@ export const relayOutbox = async (
         const out = await client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }));
         failed = batch.filter((_, i) => out.Entries?.[i]?.ErrorCode || !out.Entries?.[i]?.EventId);
         for (const [i, result] of (out.Entries ?? []).entries()) {
-          if (result.ErrorCode) logger.warn('event not accepted', { detailType: batch[i]?.entry.DetailType, errorCode: result.ErrorCode });
+          if (result.ErrorCode)
+            logger.warn('event not accepted', {
+              detailType: batch[i]?.entry.DetailType,
+              errorCode: result.ErrorCode,
+            });
         }
       } catch (error) {
         logger.warn('PutEvents failed', { error: (error as Error).name, attempt });

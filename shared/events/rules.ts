@@ -1,4 +1,4 @@
-import { EVENT_SOURCE, type DetailType } from './catalogue';
+import { type DetailType, EVENT_SOURCE } from './catalogue';
 
 /**
  * The rules table: which events reach which function. CDK builds the bus rules from it and the local bus

@@ -47,7 +47,10 @@ export const pointerOf = (path: readonly PropertyKey[], prefix = '') =>
 export const fieldErrors = (error: z.ZodError, prefix = ''): FieldError[] =>
   error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ pointer: pointerOf([...issue.path, key], prefix), detail: 'Unknown field' }))
+      ? issue.keys.map((key) => ({
+          pointer: pointerOf([...issue.path, key], prefix),
+          detail: 'Unknown field',
+        }))
       : [{ pointer: pointerOf(issue.path, prefix), detail: issue.message }],
   );
 
@@ -56,8 +59,7 @@ export const problems = {
     new Problem(422, 'invalid-body', 'The request body has invalid fields', undefined, errors),
   invalidQuery: (errors: FieldError[]) =>
     new Problem(400, 'invalid-query', 'The query string has invalid parameters', undefined, errors),
-  invalidPath: (errors: FieldError[]) =>
-    new Problem(404, 'not-found', 'No such resource', undefined, errors),
+  invalidPath: (errors: FieldError[]) => new Problem(404, 'not-found', 'No such resource', undefined, errors),
   malformedJson: (detail: string) =>
     new Problem(400, 'malformed-json', 'The request body is not valid JSON', detail, [
       { pointer: '', detail },
@@ -70,7 +72,18 @@ export const problems = {
       `Send Content-Type: application/json${got ? `, not ${got}` : ''}`,
     ),
   tooLarge: (limit: number, size: number) =>
-    new Problem(413, 'body-too-large', 'The request body is too large', `${size} bytes; the limit is ${limit}`),
+    new Problem(
+      413,
+      'body-too-large',
+      'The request body is too large',
+      `${size} bytes; the limit is ${limit}`,
+    ),
   notFound: (what: string, pointer?: string) =>
-    new Problem(404, 'not-found', `${what} not found`, undefined, pointer ? [{ pointer, detail: `Unknown ${what.toLowerCase()}` }] : undefined),
+    new Problem(
+      404,
+      'not-found',
+      `${what} not found`,
+      undefined,
+      pointer ? [{ pointer, detail: `Unknown ${what.toLowerCase()}` }] : undefined,
+    ),
 };

@@ -13,5 +13,4 @@ Object.assign(process.env, {
   PUBLIC_API_URL: 'https://api.kindred.test',
   POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
-  AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
 });

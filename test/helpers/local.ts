@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type LocalRuntimeOptions, startLocalRuntime } from '../../infra/local/runtime';
+import type { OutboxEmail } from '../../infra/local/ses-local';
+
+/** Starts the local runtime inside the test, on free ports and a temporary state folder. */
+export const startTestRuntime = async (options: LocalRuntimeOptions = {}) => {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kindred-test-'));
+  const runtime = await startLocalRuntime({
+    port: 0,
+    retry: { attempts: 3, baseDelayMs: 20 },
+    ...options,
+    dataDir,
+  });
+  const base = runtime.endpoints().api;
+  const api = (path: string, init?: RequestInit) => fetch(new URL(path, base), init);
+  const json = async <T = unknown>(path: string, init?: RequestInit) =>
+    (await (await api(path, init)).json()) as T;
+  return {
+    runtime,
+    dataDir,
+    base,
+    api,
+    json,
+    post: (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      api(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    outbox: () => json<OutboxEmail[]>('/_local/outbox'),
+    events: () =>
+      json<
+        {
+          id: string;
+          detailType: string;
+          detail: Record<string, unknown>;
+          deliveries: { status: string }[];
+        }[]
+      >('/_local/events'),
+    settle: () => runtime.settle(),
+    async stop(options: { keepData?: boolean } = {}) {
+      await runtime.stop();
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+export type TestRuntime = Awaited<ReturnType<typeof startTestRuntime>>;
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export const eventually = async <T>(check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+export const linkIn = (text: string) => {
+  const match = /(https?:\/\/\S+\/v1\/verify\?token=\S+)/.exec(text);
+  if (!match) throw new Error('no verification link in the email');
+  return match[1] as string;
+};
+
+let counter = 0;
+/** A fresh signup body with a unique address. */
+export const signupBody = (overrides: Record<string, unknown> = {}) => ({
+  email: `person-${process.pid}-${Date.now()}-${++counter}@example.org`,
+  name: 'Grace Hopper',
+  role: 'mentee',
+  timezone: 'Europe/London',
+  consent: true,
+  ...overrides,
+});
