@@ -165,14 +165,14 @@ describe('bad input (local runtime)', () => {
     // Assess
     expect(response.status).toBe(c.status);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
-    const problem = await response.json();
+    const problem = (await response.json()) as { errors?: { pointer: string }[] };
     expect(problem).toMatchObject({
       type: `urn:kindred:problem:${c.type}`,
       status: c.status,
       title: expect.any(String),
     });
     if (c.pointers) {
-      const named = (problem.errors as { pointer: string }[]).map((e) => e.pointer);
+      const named = (problem.errors ?? []).map((e) => e.pointer);
       expect(named).toEqual(expect.arrayContaining(c.pointers));
     }
     expect(await snapshot()).toEqual(before);
