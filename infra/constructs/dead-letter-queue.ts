@@ -1,5 +1,5 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type CfnQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface DeadLetterQueueProps {
@@ -21,7 +21,7 @@ export class DeadLetterQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.queue).acknowledge({
+    Validations.of(this.queue.node.defaultChild as CfnQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: `This queue is itself a dead-letter queue (it holds ${props.holds}); a dead-letter queue behind it would only move the same messages once more.`,
     });

@@ -19,4 +19,5 @@ export const logRetentionFor = (stage: string): RetentionDays =>
   isEphemeralStage(stage) ? RetentionDays.ONE_MONTH : RetentionDays.ONE_YEAR;
 
 /** Physical name of a stage-scoped resource, e.g. `kindred-prod-signup-emails`. */
-export const resourceName = (stage: string, ...parts: string[]): string => ['kindred', stage, ...parts].join('-');
+export const resourceName = (stage: string, ...parts: string[]): string =>
+  ['kindred', stage, ...parts].join('-');

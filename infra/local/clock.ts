@@ -48,39 +48,71 @@ interface ClockState {
 export const createLocalClock = (options: {
   rules: readonly ScheduleRule[];
   fire: (rule: ScheduleRule, at: Date) => void;
+  /** Awaited after each firing of an advance, so later firings see what earlier ones caused. */
+  settle?: () => Promise<void>;
   storePath?: string;
   tickMs?: number;
 }) => {
   const store = jsonStore<ClockState>(options.storePath, () => ({ offsetMs: 0 }));
   const rules = options.rules.map((rule) => ({ rule, periodMs: ratePeriodMs(rule.schedule) }));
   const now = () => new Date(Date.now() + store.get().offsetMs);
-  if (store.get().anchor === undefined)
+  const setNow = (at: number) => store.save({ ...store.get(), offsetMs: at - Date.now() });
+  if (store.get().anchor === undefined) {
     store.save({ ...store.get(), anchor: now().getTime(), lastTick: now().getTime() });
+  }
 
-  /** Fires, in time order, everything due after the last tick and up to `until`. */
-  const runUntil = (until: number) => {
+  /** Everything due after the last tick and up to `until`, in time order. */
+  const dueUntil = (until: number) => {
     const state = store.get();
     const after = state.lastTick ?? until;
-    const due = rules
+    return rules
       .flatMap(({ rule, periodMs }) =>
         firingsBetween(periodMs, state.anchor ?? after, after, until).map((at) => ({ rule, at })),
       )
       .sort((a, b) => a.at - b.at);
-    for (const { rule, at } of due) options.fire(rule, new Date(at));
-    store.save({ ...store.get(), lastTick: until });
-    return due.map(({ rule, at }) => ({ rule: rule.name, at: new Date(at).toISOString() }));
   };
 
-  const timer = setInterval(() => runUntil(now().getTime()), options.tickMs ?? 1000);
+  let advancing: Promise<unknown> = Promise.resolve();
+  let busy = false;
+
+  // Real time passing fires rules too, unless an advance is stepping through time.
+  const timer = setInterval(() => {
+    if (busy) return;
+    const until = now().getTime();
+    for (const { rule, at } of dueUntil(until)) options.fire(rule, new Date(at));
+    store.save({ ...store.get(), lastTick: until });
+  }, options.tickMs ?? 1000);
   timer.unref();
+
+  /** Steps the clock through each firing up to `now + durationMs`, settling the platform after each. */
+  const advance = async (durationMs: number) => {
+    busy = true;
+    try {
+      const from = now();
+      const target = from.getTime() + durationMs;
+      const fired: { rule: string; at: string }[] = [];
+      for (const { rule, at } of dueUntil(target)) {
+        setNow(at);
+        options.fire(rule, new Date(at));
+        store.save({ ...store.get(), lastTick: at });
+        fired.push({ rule: rule.name, at: new Date(at).toISOString() });
+        await options.settle?.();
+      }
+      setNow(target);
+      store.save({ ...store.get(), lastTick: target });
+      return { from: from.toISOString(), now: now().toISOString(), fired };
+    } finally {
+      busy = false;
+    }
+  };
 
   return {
     now,
+    /** Advances run one after another, never interleaved. */
     advance(durationMs: number) {
-      const from = now();
-      store.save({ ...store.get(), offsetMs: store.get().offsetMs + durationMs });
-      const fired = runUntil(now().getTime());
-      return { from: from.toISOString(), now: now().toISOString(), fired };
+      const run = advancing.then(() => advance(durationMs));
+      advancing = run.catch(() => {});
+      return run;
     },
     state: () => ({
       now: now().toISOString(),

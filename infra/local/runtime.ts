@@ -126,6 +126,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
       return invoke(target, event);
     };
     let clockNow = () => new Date();
+    let settle = async () => {};
     const bus = createLocalBus({
       busName: BUS_NAME,
       region: REGION,
@@ -136,14 +137,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
       storePath: file('eventbridge.json'),
       retry: options.retry,
     });
-    stoppers.push(() => bus.stop());
     const clock = createLocalClock({
       rules: scheduleRules,
       fire: (rule, at) => bus.fireSchedule(rule, at),
+      settle: () => settle(),
       storePath: file('clock.json'),
     });
     clockNow = clock.now;
-    stoppers.push(() => clock.stop());
 
     const aws = await startAwsEndpoint({
       port: awsPort,
@@ -153,6 +153,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
       account: ACCOUNT,
     });
     stoppers.push(() => aws.stop());
+    // Stopped before the services it calls, so deliveries under way finish rather than fail.
+    stoppers.push(() => bus.stop());
 
     const relay = startStreamRelay({
       dynamodb,
@@ -163,9 +165,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
       checkpointPath: file('stream-checkpoints.json'),
     });
     stoppers.push(() => relay.stop());
+    stoppers.push(() => clock.stop());
 
-    /** Waits until everything stored has been relayed and every delivery has run (twice: a delivery may store more). */
-    const settle = async () => {
+    /** Waits until everything stored has been relayed and every delivery has run (a delivery may store more). */
+    settle = async () => {
       for (let round = 0; round < 10; round++) {
         await relay.drained();
         await bus.idle();
@@ -240,7 +243,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
             );
             return true;
           }
-          const moved = clock.advance(ms);
+          const moved = await clock.advance(ms);
           await settle();
           sendJson(res, 200, moved);
           return true;

@@ -4,12 +4,15 @@ import { onlyResourceOfType, SKIP_BUNDLING, synthesize, type TemplateJson } from
 
 /** One stack per region, named by stage and region; bad context fails before synthesis with a clear message. */
 
-const build = (context: Record<string, unknown>) => buildApp({ ...SKIP_BUNDLING, ...context }, { nag: false });
+const build = (context: Record<string, unknown>) =>
+  buildApp({ ...SKIP_BUNDLING, ...context }, { nag: false });
 
 describe('regions and stages', () => {
   it('defaults to one dev stack in eu-west-1', () => {
     const { stacks } = build({});
-    expect(stacks.map((s) => [s.stackName, s.region])).toStrictEqual([['kindred-dev-eu-west-1', 'eu-west-1']]);
+    expect(stacks.map((s) => [s.stackName, s.region])).toStrictEqual([
+      ['kindred-dev-eu-west-1', 'eu-west-1'],
+    ]);
   });
 
   it('builds one stack per region, each named after it', () => {
@@ -25,7 +28,9 @@ describe('regions and stages', () => {
       'eu-west-1',
       'us-gov-west-1',
     ]);
-    expect(build({ regions: ['ap-southeast-2'] }).stacks.map((s) => s.region)).toStrictEqual(['ap-southeast-2']);
+    expect(build({ regions: ['ap-southeast-2'] }).stacks.map((s) => s.region)).toStrictEqual([
+      'ap-southeast-2',
+    ]);
   });
 
   it.each([
@@ -73,7 +78,10 @@ describe('stage-dependent data protection', () => {
     expect(table?.DeletionPolicy).toBe('Retain');
     expect(table?.UpdateReplacePolicy).toBe('Retain');
     expect(table?.Properties?.Replicas).toMatchObject([
-      { DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } },
+      {
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
     ]);
   });
 });

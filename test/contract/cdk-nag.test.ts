@@ -24,7 +24,12 @@ const configurations: [string, Record<string, unknown>][] = [
   ['dev, one region', { stage: 'dev' }],
   [
     'prod, two regions, SES domain identity',
-    { stage: 'prod', regions: 'eu-west-1,us-east-1', emailFrom: 'hello@kindred.example', emailDomain: 'kindred.example' },
+    {
+      stage: 'prod',
+      regions: 'eu-west-1,us-east-1',
+      emailFrom: 'hello@kindred.example',
+      emailDomain: 'kindred.example',
+    },
   ],
 ];
 
@@ -51,9 +56,9 @@ describe.each(configurations)('cdk-nag AwsSolutions: %s', (_label, context) => {
     expect(existsSync(file)).toBe(true);
     const report = JSON.parse(readFileSync(file, 'utf8')) as ValidationReport;
     // A plugin without violations is left out of the report; one with violations lists them.
-    expect(report.pluginReports.flatMap((r) => r.violations.map((v) => `${r.pluginName}: ${v.ruleName}`))).toStrictEqual(
-      [],
-    );
+    expect(
+      report.pluginReports.flatMap((r) => r.violations.map((v) => `${r.pluginName}: ${v.ruleName}`)),
+    ).toStrictEqual([]);
   });
 
   it('the AwsSolutions pack, run again on the synthesized tree, finds nothing unacknowledged', () => {

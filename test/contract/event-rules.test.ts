@@ -41,16 +41,21 @@ afterAll(() => synthesized?.cleanup());
 
 describe('event rules', () => {
   it('deploys exactly one pattern rule per row of eventRules', () => {
-    const patternRules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties?.EventPattern);
+    const patternRules = resourcesOfType(template, 'AWS::Events::Rule').filter(
+      ([, r]) => r.Properties?.EventPattern,
+    );
     expect(patternRules).toHaveLength(eventRules.length);
     for (const row of eventRules) expect(rulesNamed(row.name), row.name).toHaveLength(1);
   });
 
-  it.each(eventRules.map((row) => [row.name, row] as const))('%s: pattern equals the table row', (_name, row) => {
-    const [rule] = rulesNamed(row.name);
-    expect(rule?.Properties?.EventPattern).toStrictEqual(row.eventPattern);
-    expect(rule?.Properties?.Description).toBe(row.description);
-  });
+  it.each(eventRules.map((row) => [row.name, row] as const))(
+    '%s: pattern equals the table row',
+    (_name, row) => {
+      const [rule] = rulesNamed(row.name);
+      expect(rule?.Properties?.EventPattern).toStrictEqual(row.eventPattern);
+      expect(rule?.Properties?.Description).toBe(row.description);
+    },
+  );
 
   it.each(eventRules.map((row) => [row.name, row] as const))('%s: runs on the platform bus', (_name, row) => {
     const [rule] = rulesNamed(row.name);
@@ -58,17 +63,22 @@ describe('event rules', () => {
     expect(referencedId(rule?.Properties?.EventBusName)).toBe(bus);
   });
 
-  it.each(eventRules.map((row) => [row.name, row] as const))('%s: targets its function only', (_name, row) => {
-    const [rule] = rulesNamed(row.name);
-    const targets = targetsOf(rule as CfnResourceJson);
-    expect(targets).toHaveLength(1);
-    expect(referencedId(targets[0]?.Arn)).toBe(functionLogicalId(template, STAGE, row.target));
-  });
+  it.each(eventRules.map((row) => [row.name, row] as const))(
+    '%s: targets its function only',
+    (_name, row) => {
+      const [rule] = rulesNamed(row.name);
+      const targets = targetsOf(rule as CfnResourceJson);
+      expect(targets).toHaveLength(1);
+      expect(referencedId(targets[0]?.Arn)).toBe(functionLogicalId(template, STAGE, row.target));
+    },
+  );
 });
 
 describe('schedule rules', () => {
   it('deploys exactly one scheduled rule per row of scheduleRules', () => {
-    const scheduled = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties?.ScheduleExpression);
+    const scheduled = resourcesOfType(template, 'AWS::Events::Rule').filter(
+      ([, r]) => r.Properties?.ScheduleExpression,
+    );
     expect(scheduled).toHaveLength(scheduleRules.length);
   });
 
@@ -93,7 +103,10 @@ describe('rule targets', () => {
     const dlqs = new Set<string>();
     for (const [, rule] of rules) {
       for (const target of targetsOf(rule)) {
-        expect(target.RetryPolicy).toStrictEqual({ MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 });
+        expect(target.RetryPolicy).toStrictEqual({
+          MaximumEventAgeInSeconds: 86_400,
+          MaximumRetryAttempts: 185,
+        });
         expect(target.DeadLetterConfig).toBeDefined();
         dlqs.add(referencedId(target.DeadLetterConfig?.Arn));
       }
@@ -113,7 +126,9 @@ describe('rule targets', () => {
       );
       const allowed = permissions.filter(([, p]) => referencedId(p.Properties?.SourceArn) === rule?.[0]);
       expect(allowed, row.name).toHaveLength(1);
-      expect(referencedId(allowed[0]?.[1].Properties?.FunctionName)).toBe(functionLogicalId(template, STAGE, row.target));
+      expect(referencedId(allowed[0]?.[1].Properties?.FunctionName)).toBe(
+        functionLogicalId(template, STAGE, row.target),
+      );
     }
   });
 });

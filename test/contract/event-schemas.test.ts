@@ -39,24 +39,28 @@ describe('event schema compatibility', () => {
     const committed = readSnapshot(detailType);
     if (!committed) {
       if (UPDATE) writeSnapshot(detailType);
-      expect(UPDATE, `No committed schema for ${detailType}; if it is a new detail type run ${HOW_TO_UPDATE}`).toBe(
-        true,
-      );
+      expect(
+        UPDATE,
+        `No committed schema for ${detailType}; if it is a new detail type run ${HOW_TO_UPDATE}`,
+      ).toBe(true);
       return;
     }
     expect(breakingChanges(committed, current)).toStrictEqual([]);
     if (UPDATE) writeSnapshot(detailType);
     else
-      expect(current, `${detailType} changed compatibly; refresh its snapshot with ${HOW_TO_UPDATE}`).toStrictEqual(
-        committed,
-      );
+      expect(
+        current,
+        `${detailType} changed compatibly; refresh its snapshot with ${HOW_TO_UPDATE}`,
+      ).toStrictEqual(committed);
   });
 
   it('no detail type was removed from the catalogue', () => {
     const committed = readdirSync(directory)
       .filter((file) => file.endsWith('.json'))
       .map((file) => file.slice(0, -'.json'.length));
-    expect(committed.filter((detailType) => !(detailTypes as string[]).includes(detailType))).toStrictEqual([]);
+    expect(committed.filter((detailType) => !(detailTypes as string[]).includes(detailType))).toStrictEqual(
+      [],
+    );
   });
 });
 
@@ -95,7 +99,8 @@ describe('compatibility rules', () => {
   it('rejects a changed type, also inside arrays', () => {
     const after = withChange((s) => {
       (s.properties as Record<string, JsonSchema>).id = { type: 'number' };
-      ((s.properties?.tags?.items as JsonSchema).properties as Record<string, JsonSchema>).name = { type: 'boolean' };
+      const tag = (s.properties as Record<string, JsonSchema>).tags?.items as JsonSchema;
+      (tag.properties as Record<string, JsonSchema>).name = { type: 'boolean' };
     });
     expect(breakingChanges(before, after)).toStrictEqual([
       { path: 'id', change: 'type changed from string to number' },

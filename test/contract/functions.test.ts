@@ -4,7 +4,9 @@ import { envNames } from '../../shared/config';
 import { tableDefinition } from '../../shared/data/table';
 import { eventRules, scheduleRules } from '../../shared/events/rules';
 import {
+  dig,
   functionLogicalId,
+  onFailureQueue,
   onlyResourceOfType,
   referencedId,
   render,
@@ -38,7 +40,8 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const list = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Every statement of every policy attached to the function's role. */
 const statementsOf = (fnId: string): Statement[] => {
@@ -48,12 +51,14 @@ const statementsOf = (fnId: string): Statement[] => {
   expect(role?.Properties?.Policies, 'inline policies on the role').toBeUndefined();
   return resourcesOfType(template, 'AWS::IAM::Policy')
     .filter(([, policy]) => list(policy.Properties?.Roles).some((r) => referencedId(r) === roleId))
-    .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap(([, policy]) => dig(policy, 'Properties', 'PolicyDocument', 'Statement') as Statement[]);
 };
 
 /** `action resource` pairs a set of statements allows. */
 const allowedPairs = (statements: Statement[]): string[] =>
-  statements.flatMap((s) => list(s.Action).flatMap((action) => list(s.Resource).map((r) => `${action} ${render(r)}`)));
+  statements.flatMap((s) =>
+    list(s.Action).flatMap((action) => list(s.Resource).map((r) => `${action} ${render(r)}`)),
+  );
 
 const pairs = (actions: string[], resources: string[]) =>
   actions.flatMap((action) => resources.map((resource) => `${action} ${resource}`));
@@ -69,7 +74,9 @@ const expectedFor = (access: Access): string[] => {
         ...pairs(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], [tableArn]),
         ...pairs(
           ['dynamodb:Query'],
-          [tableDefinition.lookupIndex.name, tableDefinition.dueIndex.name].map((index) => `${tableArn}/index/${index}`),
+          [tableDefinition.lookupIndex.name, tableDefinition.dueIndex.name].map(
+            (index) => `${tableArn}/index/${index}`,
+          ),
         ),
       ];
     case 'table:write':
@@ -78,7 +85,10 @@ const expectedFor = (access: Access): string[] => {
         [tableArn],
       );
     case 'bus:put':
-      return pairs(['events:PutEvents'], [`{GetAtt:${onlyResourceOfType(template, 'AWS::Events::EventBus')}.Arn}`]);
+      return pairs(
+        ['events:PutEvents'],
+        [`{GetAtt:${onlyResourceOfType(template, 'AWS::Events::EventBus')}.Arn}`],
+      );
     case 'email:send':
       return pairs(
         ['ses:SendEmail', 'ses:SendRawEmail'],
@@ -111,12 +121,15 @@ const expectedPairs = (name: FunctionName, spec: FunctionSpec, fnId: string): st
     const [[, mapping] = []] = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(
       ([, m]) => referencedId(m.Properties?.FunctionName) === fnId,
     );
-    const dlq = referencedId(
-      (mapping?.Properties?.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination,
-    );
+    const dlq = onFailureQueue(mapping);
     expected.push(
       ...pairs(
-        ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+        [
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ],
         [`{GetAtt:${table}.StreamArn}`],
       ),
       ...pairs(SEND_TO_QUEUE, [`{GetAtt:${dlq}.Arn}`]),
@@ -126,9 +139,7 @@ const expectedPairs = (name: FunctionName, spec: FunctionSpec, fnId: string): st
     const [[, config] = []] = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(
       ([, c]) => referencedId(c.Properties?.FunctionName) === fnId,
     );
-    const dlq = referencedId(
-      (config?.Properties?.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination,
-    );
+    const dlq = onFailureQueue(config);
     expected.push(...pairs(SEND_TO_QUEUE, [`{GetAtt:${dlq}.Arn}`]));
   }
   return expected;
@@ -160,9 +171,11 @@ describe('functions', () => {
   });
 
   it.each(entries)('%s: gets every configuration variable the functions read', (name) => {
-    const variables = (template.Resources[functionLogicalId(template, STAGE, name)]?.Properties?.Environment as {
-      Variables: Record<string, unknown>;
-    }).Variables;
+    const fnId = functionLogicalId(template, STAGE, name);
+    const variables = dig(template.Resources[fnId], 'Properties', 'Environment', 'Variables') as Record<
+      string,
+      unknown
+    >;
     expect(Object.keys(variables).sort()).toStrictEqual(
       [...envNames, 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'].sort(),
     );
@@ -172,9 +185,15 @@ describe('functions', () => {
       NODE_OPTIONS: '--enable-source-maps',
       EMAIL_FROM,
     });
-    expect(referencedId(variables.TABLE_NAME)).toBe(onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable'));
-    expect(referencedId(variables.EVENT_BUS_NAME)).toBe(onlyResourceOfType(template, 'AWS::Events::EventBus'));
-    expect(referencedId(variables.TOKEN_SECRET_ID)).toBe(onlyResourceOfType(template, 'AWS::SecretsManager::Secret'));
+    expect(referencedId(variables.TABLE_NAME)).toBe(
+      onlyResourceOfType(template, 'AWS::DynamoDB::GlobalTable'),
+    );
+    expect(referencedId(variables.EVENT_BUS_NAME)).toBe(
+      onlyResourceOfType(template, 'AWS::Events::EventBus'),
+    );
+    expect(referencedId(variables.TOKEN_SECRET_ID)).toBe(
+      onlyResourceOfType(template, 'AWS::SecretsManager::Secret'),
+    );
     expect(render(variables.PUBLIC_API_URL)).toBe(
       `{GetAtt:${onlyResourceOfType(template, 'AWS::ApiGatewayV2::Api')}.ApiEndpoint}`,
     );
@@ -225,9 +244,7 @@ describe('least privilege', () => {
         ([, c]) => referencedId(c.Properties?.FunctionName) === fnId,
       );
       expect(configs).toHaveLength(1);
-      const destination = (configs[0]?.[1].Properties?.DestinationConfig as { OnFailure: { Destination: unknown } })
-        .OnFailure.Destination;
-      expect(template.Resources[referencedId(destination)]?.Type).toBe('AWS::SQS::Queue');
+      expect(template.Resources[onFailureQueue(configs[0]?.[1])]?.Type).toBe('AWS::SQS::Queue');
     },
   );
 });

@@ -28,7 +28,9 @@ afterAll(() => synthesized?.cleanup());
 
 describe('http api', () => {
   it('has exactly the routes of functionSpecs', () => {
-    const routeKeys = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties?.RouteKey);
+    const routeKeys = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(
+      ([, r]) => r.Properties?.RouteKey,
+    );
     expect(routeKeys.sort()).toStrictEqual(routes.map(([key]) => key).sort());
   });
 
@@ -49,7 +51,8 @@ describe('http api', () => {
   });
 
   it('the $default stage auto-deploys, throttles and writes access logs to a log group', () => {
-    const stage = template.Resources[onlyResourceOfType(template, 'AWS::ApiGatewayV2::Stage')]?.Properties ?? {};
+    const stage =
+      template.Resources[onlyResourceOfType(template, 'AWS::ApiGatewayV2::Stage')]?.Properties ?? {};
     expect(stage).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,

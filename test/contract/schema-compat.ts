@@ -42,11 +42,16 @@ export const breakingChanges = (before: JsonSchema, after: JsonSchema, path = ''
   const afterTypes = types(after);
   const lost = (beforeTypes ?? []).filter((type) => !typeKept(type, afterTypes));
   if (beforeTypes && lost.length > 0) {
-    changes.push({ path: at, change: `type changed from ${beforeTypes.join('|')} to ${afterTypes?.join('|')}` });
+    changes.push({
+      path: at,
+      change: `type changed from ${beforeTypes.join('|')} to ${afterTypes?.join('|')}`,
+    });
   }
 
   if (before.enum && after.enum) {
-    const removed = before.enum.filter((value) => !after.enum?.some((v) => JSON.stringify(v) === JSON.stringify(value)));
+    const removed = before.enum.filter(
+      (value) => !after.enum?.some((v) => JSON.stringify(v) === JSON.stringify(value)),
+    );
     if (removed.length > 0) changes.push({ path: at, change: `enum lost ${JSON.stringify(removed)}` });
   } else if (!before.enum && after.enum) {
     changes.push({ path: at, change: `restricted to enum ${JSON.stringify(after.enum)}` });

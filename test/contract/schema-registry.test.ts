@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detailTypes, EVENT_SOURCE, eventJsonSchema } from '../../shared/events/catalogue';
-import { onlyResourceOfType, resourcesOfType, type Synthesized, synthesize, type TemplateJson } from './synth';
+import {
+  onlyResourceOfType,
+  resourcesOfType,
+  type Synthesized,
+  synthesize,
+  type TemplateJson,
+} from './synth';
 
 /** The registry publishes the catalogue: one draft-4 schema per detail type, generated from it. */
 
@@ -20,7 +26,9 @@ describe('schema registry', () => {
   });
 
   it('holds one schema per detail type and no other', () => {
-    const names = resourcesOfType(template, 'AWS::EventSchemas::Schema').map(([, s]) => s.Properties?.SchemaName);
+    const names = resourcesOfType(template, 'AWS::EventSchemas::Schema').map(
+      ([, s]) => s.Properties?.SchemaName,
+    );
     expect(names.sort()).toStrictEqual(detailTypes.map((dt) => `${EVENT_SOURCE}@${dt}`).sort());
   });
 

@@ -88,6 +88,18 @@ export const functionLogicalId = (template: TemplateJson, stage: string, name: s
   return (found[0] as [string, CfnResourceJson])[0];
 };
 
+/** The value at a path of nested objects/arrays, or undefined where the path ends early. */
+export const dig = (value: unknown, ...keys: (string | number)[]): unknown =>
+  keys.reduce<unknown>(
+    (current, key) =>
+      current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined,
+    value,
+  );
+
+/** The logical id of the queue a Lambda event-invoke config or event-source mapping sends failures to. */
+export const onFailureQueue = (resource: CfnResourceJson | undefined): string =>
+  referencedId(dig(resource, 'Properties', 'DestinationConfig', 'OnFailure', 'Destination'));
+
 /** `{ Ref: id }` or `{ Fn::GetAtt: [id, attr] }` -> the referenced logical id. */
 export const referencedId = (value: unknown): string => {
   const ref = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };

@@ -1,0 +1,101 @@
+import { Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  type CfnRoute,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionName, HttpRoute } from '../functions';
+import { logRetentionFor, removalPolicyFor, resourceName } from './stage';
+
+/**
+ * Routes without an IAM/JWT authorizer, and why that is right for each. A function that gets a route and is
+ * not listed here fails the cdk-nag check (AwsSolutions-APIG4): give it an authorizer or a reason.
+ */
+const publicRoutes: Partial<Record<FunctionName, string>> = {
+  'create-signup':
+    'The signup form is embedded on organisations\u2019 public websites and posted by anonymous visitors; abuse is limited by stage throttling and by the double opt-in email.',
+  'verify-participant':
+    'Followed from a link in an email by a participant who has no account; the request is authorised by the signed, expiring token in the link, checked by the function.',
+};
+
+export interface PublicHttpApiProps {
+  stage: string;
+  /** Steady-state requests per second for the whole stage. */
+  rateLimit?: number;
+  /** Burst of requests the stage absorbs above the rate. */
+  burstLimit?: number;
+}
+
+/** The public HTTP API (API Gateway v2, `$default` stage) with access logs and stage-wide throttling. */
+export class PublicHttpApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  /** Base URL without a trailing slash, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
+  readonly url: string;
+  private readonly integrations = new Map<IFunction, HttpLambdaIntegration>();
+
+  constructor(scope: Construct, id: string, props: PublicHttpApiProps) {
+    super(scope, id);
+    // CORS stays off: the embedded form posts cross-origin only once per-organisation origins are configured.
+    this.api = new HttpApi(this, 'Api', {
+      apiName: resourceName(props.stage),
+      description: 'kindred public API',
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: logRetentionFor(props.stage),
+      removalPolicy: removalPolicyFor(props.stage),
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit ?? 50, burstLimit: props.burstLimit ?? 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // Route templates, not paths with query strings (tokens) and no source IPs: nothing personal is logged.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTimeEpoch',
+            route: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            error: '$context.error.message',
+          }),
+        ),
+      },
+    });
+    this.url = this.api.apiEndpoint;
+  }
+
+  /** Routes `route` to `fn` (Lambda proxy, payload format 2.0). */
+  addRoute(route: HttpRoute, fn: IFunction, functionName: FunctionName): void {
+    let integration = this.integrations.get(fn);
+    if (!integration) {
+      integration = new HttpLambdaIntegration(`${functionName}-integration`, fn, {
+        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+      });
+      this.integrations.set(fn, integration);
+    }
+    const [created] = this.api.addRoutes({
+      path: route.path,
+      methods: [HttpMethod[route.method]],
+      integration,
+    });
+    const reason = publicRoutes[functionName];
+    if (created && reason)
+      Validations.of(created.node.defaultChild as CfnRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+  }
+}
