@@ -45,6 +45,11 @@ export const functionSpecs = {
     description: 'Sends the verification (or already-signed-up) email, exactly once per fact',
     access: ['table:read', 'table:write', 'email:send', 'secret:read'],
   },
+  'sweep-due-work': {
+    description: 'Hourly: emits the events of work that has fallen due, from the time-bucketed due index',
+    access: ['table:read', 'table:write'],
+    timeoutSeconds: 60,
+  },
   'relay-outbox': {
     description: 'Publishes outbox items from the table stream to the event bus',
     access: ['bus:put'],

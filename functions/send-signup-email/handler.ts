@@ -10,7 +10,13 @@ import { dynamoOrganisations } from '../../shared/data/organisations';
 import { dynamoParticipants } from '../../shared/data/participants';
 import { planSignupEmail } from '../../shared/domain/signup-emails';
 import { VERIFY_PURPOSE, VERIFY_TOKEN_TTL_SECONDS } from '../../shared/domain/verify';
-import { alreadySignedUpEmail, firstName, verificationEmail } from '../../shared/email/templates';
+import {
+  alreadySignedUpEmail,
+  firstName,
+  type RenderedEmail,
+  verificationEmail,
+  verificationReminderEmail,
+} from '../../shared/email/templates';
 import { eventsOf } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
@@ -29,7 +35,7 @@ const emails = idempotentEmailSender({
   configurationSet: env.EMAIL_CONFIGURATION_SET,
 });
 
-const SignupFacts = eventsOf('ParticipantSignedUp', 'SignupRepeated');
+const SignupFacts = eventsOf('ParticipantSignedUp', 'SignupRepeated', 'VerificationReminderDue');
 
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -53,26 +59,31 @@ export const handler = middy()
     }
 
     const brand = { orgName: org.name, colour: org.branding?.colour };
-    let content: ReturnType<typeof verificationEmail.render>;
-    if (plan.template === 'verification') {
+    const name = firstName(participant.name);
+    let content: RenderedEmail;
+    if (plan.template === 'already-signed-up') {
+      content = alreadySignedUpEmail.render({ brand, firstName: name });
+    } else {
+      // Every link expires with the signup itself, and is signed at the event's time, so a redelivery
+      // renders the very same link.
+      const issuedAt = new Date(detail.occurredAt);
+      const expiresAt = Date.parse(participant.createdAt) + VERIFY_TOKEN_TTL_SECONDS * 1000;
+      const ttlSeconds = Math.floor((expiresAt - issuedAt.getTime()) / 1000);
+      if (ttlSeconds <= 0) {
+        logger.info('nothing to send: the signup has expired', log);
+        return;
+      }
       const secret = await getSecret(env.TOKEN_SECRET_ID, { maxAge: 300 });
       if (typeof secret !== 'string') throw new Error('token secret is not a string');
-      // Signed at the event's time, so a redelivery renders the very same link.
       const token = issueToken(
         secret,
         { purpose: VERIFY_PURPOSE, orgId: participant.orgId, subject: participant.participantId },
-        new Date(detail.occurredAt),
-        VERIFY_TOKEN_TTL_SECONDS,
+        issuedAt,
+        ttlSeconds,
       );
       const link = `${env.PUBLIC_API_URL.replace(/\/$/, '')}/v1/verify?token=${encodeURIComponent(token)}`;
-      content = verificationEmail.render({
-        brand,
-        firstName: firstName(participant.name),
-        link,
-        validDays: VERIFY_TOKEN_TTL_SECONDS / 86400,
-      });
-    } else {
-      content = alreadySignedUpEmail.render({ brand, firstName: firstName(participant.name) });
+      const template = plan.template === 'verification' ? verificationEmail : verificationReminderEmail;
+      content = template.render({ brand, firstName: name, link, validDays: Math.ceil(ttlSeconds / 86400) });
     }
     const { messageId } = await emails.send({ key: plan.key, to: participant.email, content });
     logger.info('email sent', { ...log, template: plan.template, messageId });

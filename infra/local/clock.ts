@@ -34,6 +34,7 @@ export const parseAdvance = (value: unknown): number => {
   const duration = Duration.fromISO(value);
   if (!duration.isValid) throw new Error(`advance is not an ISO 8601 duration: ${value}`);
   const ms = duration.as('milliseconds');
+  if (!/\d/.test(value)) throw new Error(`advance is not an ISO 8601 duration: ${value}`);
   if (ms <= 0) throw new Error('advance must move the clock forward');
   return ms;
 };

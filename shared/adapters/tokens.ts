@@ -48,8 +48,10 @@ export const issueToken = (
 export const verifyToken = (secret: string, token: string, purpose: string, now: Date): TokenClaims => {
   const [payload, signature, ...rest] = token.split('.');
   if (!payload || !signature || rest.length > 0) throw new TokenError('malformed');
-  const given = Buffer.from(signature, 'base64url');
-  const expected = sign(secret, payload);
+  // Compared as text: base64url decoding is lenient (unused bits, '+' for '-'), so bytes would let
+  // several spellings of one signature through.
+  const given = Buffer.from(signature);
+  const expected = Buffer.from(sign(secret, payload).toString('base64url'));
   // Checked before the claims are even parsed: an altered token is forged whatever it says.
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new TokenError('forged');
   let claims: TokenClaims;

@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { dueSortKey, hourBucket, verifyReminderDue } from '../domain/due-work';
 import type { Participant } from '../domain/participant';
 import type { ParticipantStore } from '../domain/ports';
 import { DAY_SECONDS, epochSeconds, keys } from './keys';
@@ -12,6 +13,16 @@ const lookup = (p: Participant) => ({
   lookupPk: keys.participantsByStatus(p.orgId),
   lookupSk: `${p.status}#${p.createdAt}#${p.participantId}`,
 });
+
+/** An unconfirmed signup is due a reminder; the due index finds it then. */
+const reminderDue = (p: Participant) => {
+  const dueAt = verifyReminderDue(new Date(p.createdAt));
+  return {
+    duePk: hourBucket(dueAt),
+    dueSk: dueSortKey(dueAt, 'verify-reminder', p.orgId, p.participantId),
+    dueKind: 'verify-reminder',
+  };
+};
 
 const conditionFailedAt = (error: unknown, index: number) =>
   error instanceof TransactionCanceledException &&
@@ -27,7 +38,17 @@ export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: st
       }),
     );
     if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, lookupPk: _lp, lookupSk: _ls, expiresAt: _e, ...participant } = Item;
+    const {
+      pk: _pk,
+      sk: _sk,
+      lookupPk: _lp,
+      lookupSk: _ls,
+      expiresAt: _e,
+      duePk: _dp,
+      dueSk: _ds,
+      dueKind: _dk,
+      ...participant
+    } = Item;
     return participant as Participant;
   };
 
@@ -46,7 +67,9 @@ export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: st
                 Put: {
                   TableName: tableName,
                   Item: { ...claim, participantId: participant.participantId, expiresAt },
-                  ConditionExpression: 'attribute_not_exists(pk)',
+                  // A claim past its expiry is gone in all but name (TTL deletes within a day or two).
+                  ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+                  ExpressionAttributeValues: { ':now': epochSeconds(now) },
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
               },
@@ -57,6 +80,7 @@ export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: st
                     ...keys.participant(participant.orgId, participant.participantId),
                     ...lookup(participant),
                     ...participant,
+                    ...reminderDue(participant),
                     expiresAt,
                   },
                   ConditionExpression: 'attribute_not_exists(pk)',
@@ -91,7 +115,7 @@ export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: st
                   TableName: tableName,
                   Key: keys.participant(participant.orgId, participant.participantId),
                   UpdateExpression:
-                    'SET #status = :verified, verifiedAt = :at, lookupSk = :lookupSk REMOVE expiresAt',
+                    'SET #status = :verified, verifiedAt = :at, lookupSk = :lookupSk REMOVE expiresAt, duePk, dueSk, dueKind',
                   ConditionExpression: '#status = :pending',
                   ExpressionAttributeNames: { '#status': 'status' },
                   ExpressionAttributeValues: {

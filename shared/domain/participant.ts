@@ -18,14 +18,23 @@ export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])
 
 export const AvailabilitySlot = z
   .strictObject({ day: Weekday, from: Time, to: Time })
-  .refine((slot) => slot.from < slot.to, { message: '`from` must be before `to`', path: ['to'] });
+  .refine((slot) => slot.from < slot.to, {
+    message: '`from` must be before `to`',
+    path: ['to'],
+    // Only once both times are valid, so a bad `from` is not blamed on `to` too.
+    when: (payload) => payload.issues.length === 0,
+  });
 
 /** What the signup form sends. Strict: an unknown field is a mistake worth naming, not something to drop. */
 export const SignupRequest = z.strictObject({
   email: z.email('a valid email address').max(254),
   name: z.string().trim().min(1, 'your name').max(100),
   role: Role,
-  timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/London'),
+  timezone: z
+    .string()
+    .refine(isTimeZone, 'an IANA time zone such as Europe/London')
+    // Stored as the canonical name (europe/london -> Europe/London) so later scheduling compares like with like.
+    .transform((zone) => new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone),
   consent: z.literal(true, 'consent must be true to sign up'),
   programId: Id.optional(),
   interests: Tags.optional(),

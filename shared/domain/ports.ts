@@ -33,3 +33,24 @@ export interface Outbox {
 export interface IdGenerator {
   next(): string;
 }
+
+/** An item of the due index, as the sweep sees it. */
+export interface DueEntry {
+  pk: string;
+  sk: string;
+  duePk: string;
+  dueKind: string;
+  [attribute: string]: unknown;
+}
+
+export interface DueWorkStore {
+  lastFinishedBucket(): Promise<string | undefined>;
+  finishBucket(bucket: string): Promise<void>;
+  due(bucket: string, until: Date): AsyncIterable<DueEntry>;
+  handOver(
+    entry: DueEntry,
+    event: OutgoingEvent,
+    now: Date,
+    condition?: { expression: string; values: Record<string, unknown>; names?: Record<string, string> },
+  ): Promise<boolean>;
+}

@@ -1,9 +1,9 @@
 import type { Participant } from './participant';
 
-export type SignupEmailFact = 'ParticipantSignedUp' | 'SignupRepeated';
+export type SignupEmailFact = 'ParticipantSignedUp' | 'SignupRepeated' | 'VerificationReminderDue';
 
 export interface SignupEmailPlan {
-  template: 'verification' | 'already-signed-up';
+  template: 'verification' | 'verification-reminder' | 'already-signed-up';
   /** The business fact the email announces; the same fact never produces a second email. */
   key: string;
 }
@@ -18,6 +18,11 @@ export const planSignupEmail = (
   occurredAt: string,
 ): SignupEmailPlan | undefined => {
   const id = participant.participantId;
+  if (fact === 'VerificationReminderDue') {
+    return participant.status === 'pending'
+      ? { template: 'verification-reminder', key: `${fact}:${id}:verification-reminder:v1` }
+      : undefined;
+  }
   if (fact === 'ParticipantSignedUp') {
     return participant.status === 'pending'
       ? { template: 'verification', key: `${fact}:${id}:verification:v1` }

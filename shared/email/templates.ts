@@ -48,6 +48,25 @@ export const verificationEmail = {
   },
 };
 
+export const verificationReminderEmail = {
+  name: 'verification-reminder',
+  version: 1,
+  render: (v: { brand: Branding; firstName: string; link: string; validDays: number }): RenderedEmail => {
+    const subject = `A reminder to confirm your email for ${v.brand.orgName}`;
+    const days = v.validDays === 1 ? 'a day' : `${v.validDays} days`;
+    const paragraphs = [
+      `Hi ${v.firstName},`,
+      `A couple of days ago you signed up with ${v.brand.orgName}, but your email is not confirmed yet. We can only look for your match once it is.`,
+      `The link works for another ${days}. This is the only reminder we send; if you did not sign up, ignore it and we will forget your details.`,
+    ];
+    return {
+      subject,
+      text: `${paragraphs.slice(0, 2).join('\n\n')}\n\nConfirm your email: ${v.link}\n\n${paragraphs[2]}\n`,
+      html: layout(v.brand, subject, paragraphs, { label: 'Confirm my email', url: v.link }),
+    };
+  },
+};
+
 export const alreadySignedUpEmail = {
   name: 'already-signed-up',
   version: 1,

@@ -61,6 +61,11 @@ export const catalogue = {
     'Someone submitted the signup form again with an address that is already registered at the organisation.',
   ),
 
+  VerificationReminderDue: detail({
+    participantId: Id,
+    programId: Id,
+  }).describe('A signup is still unconfirmed two days on; its person gets one reminder.'),
+
   ParticipantVerified: detail({
     participantId: Id,
     programId: Id,

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { OUTBOX_PREFIX } from '../data/table';
 import { logger } from '../middleware';
 import { EVENT_SOURCE } from './catalogue';
 
@@ -22,7 +23,8 @@ interface Pending {
 const toEntry = (record: DynamoDBRecord, busName: string): Pending | undefined => {
   const image = record.dynamodb?.NewImage;
   const sequenceNumber = record.dynamodb?.SequenceNumber;
-  if (!image || !sequenceNumber) return undefined;
+  // The mapping's filter already selects outbox inserts; this keeps anything else off the bus regardless.
+  if (!image || !sequenceNumber || !image.pk?.S?.startsWith(OUTBOX_PREFIX)) return undefined;
   const item = unmarshall(image as Record<string, AttributeValue> as never) as {
     detailType: string;
     detail: string;

@@ -6,7 +6,7 @@ import { type DetailType, EVENT_SOURCE } from './catalogue';
  */
 
 /** Functions that rules may target; each names a folder under functions/. */
-export type TargetFunction = 'send-signup-email';
+export type TargetFunction = 'send-signup-email' | 'sweep-due-work';
 
 export interface EventRule {
   name: string;
@@ -31,10 +31,18 @@ const onDetailTypes = (...detailTypes: DetailType[]) => ({
 export const eventRules: readonly EventRule[] = [
   {
     name: 'signup-emails',
-    description: 'Send the verification email, or the already-signed-up email for a repeated signup',
-    eventPattern: onDetailTypes('ParticipantSignedUp', 'SignupRepeated'),
+    description:
+      'Send the verification email, its reminder, or the already-signed-up email for a repeated signup',
+    eventPattern: onDetailTypes('ParticipantSignedUp', 'SignupRepeated', 'VerificationReminderDue'),
     target: 'send-signup-email',
   },
 ];
 
-export const scheduleRules: readonly ScheduleRule[] = [];
+export const scheduleRules: readonly ScheduleRule[] = [
+  {
+    name: 'sweep-due-work',
+    description: 'Emit the events of work that has fallen due (verification reminders), from the due index',
+    schedule: 'rate(1 hour)',
+    target: 'sweep-due-work',
+  },
+];

@@ -10,7 +10,8 @@ import {
 } from '../../shared/events/catalogue';
 import { detailExamples } from '../fixtures/event-details';
 
-const without = (value: object, key: string) => Object.fromEntries(Object.entries(value).filter(([k]) => k !== key));
+const without = (value: object, key: string) =>
+  Object.fromEntries(Object.entries(value).filter(([k]) => k !== key));
 
 /** Every keyword a JSON Schema object uses, at any depth. */
 const keywordsOf = (schema: unknown): Set<string> => {
@@ -60,7 +61,9 @@ describe('event catalogue', () => {
     it('refuses another version, an orgId that is not an id, and a time that is not ISO 8601', () => {
       expect(catalogue[detailType].safeParse({ ...example, version: 2 }).success).toBe(false);
       expect(catalogue[detailType].safeParse({ ...example, orgId: 'Riverside Mentors' }).success).toBe(false);
-      expect(catalogue[detailType].safeParse({ ...example, occurredAt: '14/03/2025 09:26' }).success).toBe(false);
+      expect(catalogue[detailType].safeParse({ ...example, occurredAt: '14/03/2025 09:26' }).success).toBe(
+        false,
+      );
     });
 
     it('has a description', () => {
@@ -85,7 +88,9 @@ describe('event catalogue', () => {
       expect(schema.properties['detail-type']).toEqual({ type: 'string', enum: [detailType] });
       expect(schema.properties.detail.type).toBe('object');
       expect(schema.properties.detail.$schema).toBeUndefined();
-      expect(schema.properties.detail.required).toEqual(expect.arrayContaining(['version', 'orgId', 'occurredAt']));
+      expect(schema.properties.detail.required).toEqual(
+        expect.arrayContaining(['version', 'orgId', 'occurredAt']),
+      );
       expect(Object.keys(schema.properties.detail.properties)).toEqual(
         expect.arrayContaining(Object.keys(example)),
       );

@@ -45,7 +45,11 @@ describe('firingsBetween', () => {
   const period = 100;
 
   it('fires at anchor + k × period, strictly after `after` and up to and including `until`', () => {
-    expect(firingsBetween(period, anchor, anchor + 150, anchor + 400)).toEqual([anchor + 200, anchor + 300, anchor + 400]);
+    expect(firingsBetween(period, anchor, anchor + 150, anchor + 400)).toEqual([
+      anchor + 200,
+      anchor + 300,
+      anchor + 400,
+    ]);
   });
 
   it('does not fire again at `after` when `after` is a firing time', () => {
@@ -85,9 +89,12 @@ describe('parseAdvance', () => {
     expect(() => parseAdvance(value)).toThrow(/forward/);
   });
 
-  it.each(['garbage', '7 days', '7d', 'p7d', 'P7', ''])('refuses %j, which is not an ISO 8601 duration', (value) => {
-    expect(() => parseAdvance(value)).toThrow(/ISO 8601/);
-  });
+  it.each(['garbage', '7 days', '7d', 'p7d', 'P7', ''])(
+    'refuses %j, which is not an ISO 8601 duration',
+    (value) => {
+      expect(() => parseAdvance(value)).toThrow(/ISO 8601/);
+    },
+  );
 
   it.each([7, null, undefined, { days: 7 }])('refuses the non-string %j', (value) => {
     expect(() => parseAdvance(value)).toThrow('advance must be an ISO 8601 duration such as P7D or PT2H');

@@ -34,14 +34,19 @@ describe('readEnv', () => {
   });
 
   it('names every missing variable', () => {
-    const message = messageOf(() => readEnv(['TABLE_NAME', 'EVENT_BUS_NAME', 'EMAIL_FROM'], { EMAIL_FROM: complete.EMAIL_FROM }));
+    const message = messageOf(() =>
+      readEnv(['TABLE_NAME', 'EVENT_BUS_NAME', 'EMAIL_FROM'], { EMAIL_FROM: complete.EMAIL_FROM }),
+    );
     expect(message).toBe('Invalid function configuration: TABLE_NAME, EVENT_BUS_NAME');
   });
 
   it('names an invalid variable without printing its value', () => {
     const secretLooking = 'postgres://admin:hunter2@db.internal';
     const message = messageOf(() =>
-      readEnv(['PUBLIC_API_URL', 'TABLE_NAME'], { PUBLIC_API_URL: `not a url ${secretLooking}`, TABLE_NAME: '' }),
+      readEnv(['PUBLIC_API_URL', 'TABLE_NAME'], {
+        PUBLIC_API_URL: `not a url ${secretLooking}`,
+        TABLE_NAME: '',
+      }),
     );
     expect(message).toContain('PUBLIC_API_URL');
     expect(message).toContain('TABLE_NAME');
@@ -59,7 +64,14 @@ describe('readEnv', () => {
 
   it('knows every variable a function may ask for', () => {
     expect(envNames.sort()).toEqual(
-      ['EMAIL_CONFIGURATION_SET', 'EMAIL_FROM', 'EVENT_BUS_NAME', 'PUBLIC_API_URL', 'TABLE_NAME', 'TOKEN_SECRET_ID'].sort(),
+      [
+        'EMAIL_CONFIGURATION_SET',
+        'EMAIL_FROM',
+        'EVENT_BUS_NAME',
+        'PUBLIC_API_URL',
+        'TABLE_NAME',
+        'TOKEN_SECRET_ID',
+      ].sort(),
     );
   });
 });

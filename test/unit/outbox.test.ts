@@ -44,7 +44,10 @@ describe('outboxItem', () => {
   });
 
   it('refuses a detail of another detail-type', () => {
-    const mismatched = { detailType: 'MatchMade', detail: detailExamples.ParticipantSignedUp } as unknown as OutgoingEvent;
+    const mismatched = {
+      detailType: 'MatchMade',
+      detail: detailExamples.ParticipantSignedUp,
+    } as unknown as OutgoingEvent;
     expect(() => outboxItem(mismatched, NOW)).toThrow(ZodError);
   });
 

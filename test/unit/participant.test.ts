@@ -37,10 +37,22 @@ describe('SignupRequest', () => {
     ['an empty interest', { interests: ['chess', ''] }, '/interests/1'],
     ['too many goals', { goals: Array.from({ length: 21 }, (_, i) => `goal ${i}`) }, '/goals'],
     ['a language', { languages: ['en', 'English'] }, '/languages/1'],
-    ['an availability day', { availability: [{ day: 'monday', from: '09:00', to: '10:00' }] }, '/availability/0/day'],
-    ['an availability time', { availability: [{ day: 'mon', from: '0900', to: '10:00' }] }, '/availability/0/from'],
+    [
+      'an availability day',
+      { availability: [{ day: 'monday', from: '09:00', to: '10:00' }] },
+      '/availability/0/day',
+    ],
+    [
+      'an availability time',
+      { availability: [{ day: 'mon', from: '0900', to: '10:00' }] },
+      '/availability/0/from',
+    ],
     ['an hour past 23', { availability: [{ day: 'mon', from: '09:00', to: '24:00' }] }, '/availability/0/to'],
-    ['a slot ending before it starts', { availability: [{ day: 'mon', from: '10:00', to: '09:00' }] }, '/availability/0/to'],
+    [
+      'a slot ending before it starts',
+      { availability: [{ day: 'mon', from: '10:00', to: '09:00' }] },
+      '/availability/0/to',
+    ],
     ['format', { format: 'by-post' }, '/format'],
     ['blank city', { city: ' ' }, '/city'],
   ])('names the field of a bad %s', (_, change, pointer) => {
@@ -49,9 +61,9 @@ describe('SignupRequest', () => {
 
   it('names only `from` when `from` is not a time, not also `to` as "before" it', () => {
     // '9am' sorts after '10:00', so the from-before-to check must not run on a time that is not HH:MM.
-    expect(badFields({ ...minimalSignup, availability: [{ day: 'mon', from: '9am', to: '10:00' }] })).toEqual([
-      '/availability/0/from',
-    ]);
+    expect(badFields({ ...minimalSignup, availability: [{ day: 'mon', from: '9am', to: '10:00' }] })).toEqual(
+      ['/availability/0/from'],
+    );
   });
 
   it('names every missing required field', () => {
@@ -71,9 +83,9 @@ describe('SignupRequest', () => {
   });
 
   it('refuses an unknown field inside an availability slot, naming it', () => {
-    expect(badFields({ ...minimalSignup, availability: [{ day: 'mon', from: '09:00', to: '10:00', tz: 'x' }] })).toEqual([
-      '/availability/0/tz',
-    ]);
+    expect(
+      badFields({ ...minimalSignup, availability: [{ day: 'mon', from: '09:00', to: '10:00', tz: 'x' }] }),
+    ).toEqual(['/availability/0/tz']);
   });
 
   it('refuses a body that is not an object, pointing at the whole document', () => {
@@ -83,16 +95,23 @@ describe('SignupRequest', () => {
 });
 
 describe('isTimeZone', () => {
-  it.each(['Europe/London', 'America/Argentina/Buenos_Aires', 'Asia/Kolkata', 'Pacific/Chatham', 'Etc/GMT+5', 'UTC'])(
-    'accepts the IANA zone %s',
+  it.each([
+    'Europe/London',
+    'America/Argentina/Buenos_Aires',
+    'Asia/Kolkata',
+    'Pacific/Chatham',
+    'Etc/GMT+5',
+    'UTC',
+  ])('accepts the IANA zone %s', (zone) => {
+    expect(isTimeZone(zone)).toBe(true);
+  });
+
+  it.each(['Mars/Base', 'Europe/Atlantis', '', '/', 'Europe/'])(
+    'refuses %j, which no runtime knows',
     (zone) => {
-      expect(isTimeZone(zone)).toBe(true);
+      expect(isTimeZone(zone)).toBe(false);
     },
   );
-
-  it.each(['Mars/Base', 'Europe/Atlantis', '', '/', 'Europe/'])('refuses %j, which no runtime knows', (zone) => {
-    expect(isTimeZone(zone)).toBe(false);
-  });
 
   it.each(['EST5EDT', 'GMT', 'CET', '+01:00', '-0500'])(
     'refuses %j: Intl knows it, but it is a legacy or offset name, not an Area/Location zone',

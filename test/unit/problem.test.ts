@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { fieldErrors, pointerOf, Problem, problems } from '../../shared/http/problem';
+import { fieldErrors, Problem, pointerOf, problems } from '../../shared/http/problem';
 
 const errorsOf = (schema: z.ZodType, value: unknown, prefix?: string) => {
   const result = schema.safeParse(value);
@@ -51,7 +51,12 @@ describe('fieldErrors', () => {
   });
 
   it('names each unknown key by its own pointer, nested ones included', () => {
-    const errors = errorsOf(schema, { ...valid, admin: true, 'x~y': 1, address: { ...valid.address, floor: 3 } });
+    const errors = errorsOf(schema, {
+      ...valid,
+      admin: true,
+      'x~y': 1,
+      address: { ...valid.address, floor: 3 },
+    });
     expect(errors).toEqual(
       expect.arrayContaining([
         { pointer: '/admin', detail: 'Unknown field' },
@@ -92,9 +97,16 @@ describe('Problem', () => {
       status: 422,
       errors: [{ pointer: '/a', detail: 'x' }],
     });
-    expect(problems.malformedJson('Unexpected end').errors).toEqual([{ pointer: '', detail: 'Unexpected end' }]);
-    expect(problems.tooLarge(16384, 20000).toJSON()).toMatchObject({ status: 413, detail: '20000 bytes; the limit is 16384' });
-    expect(problems.unsupportedMediaType('text/plain').detail).toBe('Send Content-Type: application/json, not text/plain');
+    expect(problems.malformedJson('Unexpected end').errors).toEqual([
+      { pointer: '', detail: 'Unexpected end' },
+    ]);
+    expect(problems.tooLarge(16384, 20000).toJSON()).toMatchObject({
+      status: 413,
+      detail: '20000 bytes; the limit is 16384',
+    });
+    expect(problems.unsupportedMediaType('text/plain').detail).toBe(
+      'Send Content-Type: application/json, not text/plain',
+    );
     expect(problems.unsupportedMediaType(undefined).detail).toBe('Send Content-Type: application/json');
     expect(problems.notFound('Organisation', '/orgId').toJSON()).toMatchObject({
       status: 404,

@@ -41,7 +41,11 @@ describe('planSignupEmail', () => {
     const morning = planSignupEmail('SignupRepeated', verified, '2025-03-14T00:00:00.000Z');
     const night = planSignupEmail('SignupRepeated', verified, '2025-03-14T23:59:59.999Z');
     const nextDay = planSignupEmail('SignupRepeated', verified, '2025-03-15T00:00:00.000Z');
-    const otherPerson = planSignupEmail('SignupRepeated', { ...verified, participantId: 'p-43' }, '2025-03-14T12:00:00Z');
+    const otherPerson = planSignupEmail(
+      'SignupRepeated',
+      { ...verified, participantId: 'p-43' },
+      '2025-03-14T12:00:00Z',
+    );
 
     expect(night?.key).toBe(morning?.key);
     expect(nextDay?.key).not.toBe(morning?.key);
@@ -52,5 +56,19 @@ describe('planSignupEmail', () => {
     const asPending = planSignupEmail('SignupRepeated', pending, '2025-03-14T08:00:00Z');
     const asVerified = planSignupEmail('SignupRepeated', verified, '2025-03-14T09:00:00Z');
     expect(asPending?.key).not.toBe(asVerified?.key);
+  });
+
+  it('sends one verification reminder to a pending participant, keyed on the participant alone', () => {
+    expect(planSignupEmail('VerificationReminderDue', pending, '2025-03-16T09:26:53.000Z')).toEqual({
+      template: 'verification-reminder',
+      key: 'VerificationReminderDue:p-42:verification-reminder:v1',
+    });
+    expect(planSignupEmail('VerificationReminderDue', pending, '2025-03-17T10:00:00.000Z')?.key).toBe(
+      'VerificationReminderDue:p-42:verification-reminder:v1',
+    );
+  });
+
+  it('sends no reminder to a participant verified meanwhile', () => {
+    expect(planSignupEmail('VerificationReminderDue', verified, '2025-03-16T09:26:53.000Z')).toBeUndefined();
   });
 });

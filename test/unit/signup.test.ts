@@ -58,7 +58,12 @@ let deps: Parameters<typeof signUp>[0];
 beforeEach(() => {
   participants = new MemoryParticipants();
   outbox = new MemoryOutbox();
-  deps = { organisations: new MemoryOrganisations([organisation]), participants, outbox, ids: sequentialIds() };
+  deps = {
+    organisations: new MemoryOrganisations([organisation]),
+    participants,
+    outbox,
+    ids: sequentialIds(),
+  };
 });
 
 const request = (body: object): SignupRequest => body as SignupRequest;
@@ -93,7 +98,9 @@ describe('signUp', () => {
     // Assess
     expect(problem).toBeInstanceOf(Problem);
     expect(problem.status).toBe(422);
-    expect(problem.errors).toEqual([{ pointer: '/programId', detail: 'Unknown program at this organisation' }]);
+    expect(problem.errors).toEqual([
+      { pointer: '/programId', detail: 'Unknown program at this organisation' },
+    ]);
     expect(participants.participants.size).toBe(0);
     expect(participants.events).toEqual([]);
     expect(outbox.published).toEqual([]);

@@ -6,12 +6,19 @@ import { issueToken, type TokenFailure, verifyToken } from '../../shared/adapter
 const SECRET = 'test-signing-secret-0123456789abcdef';
 const ISSUED = new Date('2025-03-14T09:26:53.000Z');
 const TTL = 3600;
-const claims = { purpose: 'verify', orgId: 'riverside-mentors', subject: '3f1c2b9e-5d4a-4e8b-9c7d-1a2b3c4d5e6f' };
+const claims = {
+  purpose: 'verify',
+  orgId: 'riverside-mentors',
+  subject: '3f1c2b9e-5d4a-4e8b-9c7d-1a2b3c4d5e6f',
+};
 const token = issueToken(SECRET, claims, ISSUED, TTL);
 const exp = Math.floor(ISSUED.getTime() / 1000) + TTL;
 
 /** The reason a token is refused, or 'valid'. */
-const outcome = (t: string, options: { secret?: string; purpose?: string; now?: Date } = {}): TokenFailure | 'valid' => {
+const outcome = (
+  t: string,
+  options: { secret?: string; purpose?: string; now?: Date } = {},
+): TokenFailure | 'valid' => {
   try {
     verifyToken(options.secret ?? SECRET, t, options.purpose ?? 'verify', options.now ?? ISSUED);
     return 'valid';
@@ -94,11 +101,16 @@ describe('issueToken / verifyToken', () => {
   });
 
   it('refuses genuinely signed payloads that are not valid claims as malformed', () => {
-    const signed = (payload: string) => `${payload}.${createHmac('sha256', SECRET).update(payload).digest('base64url')}`;
+    const signed = (payload: string) =>
+      `${payload}.${createHmac('sha256', SECRET).update(payload).digest('base64url')}`;
     expect(outcome(signed(Buffer.from('not json').toString('base64url')))).toBe('malformed');
     expect(outcome(signed(b64({ v: 2, pur: 'verify', org: 'o', sub: 's', exp })))).toBe('malformed');
-    expect(outcome(signed(b64({ v: 1, pur: 'verify', org: 'o', sub: 's', exp: String(exp) })))).toBe('malformed');
-    expect(outcome(signed(b64({ v: 1, pur: 'verify', org: 'o', sub: 's', exp, extra: true })))).toBe('malformed');
+    expect(outcome(signed(b64({ v: 1, pur: 'verify', org: 'o', sub: 's', exp: String(exp) })))).toBe(
+      'malformed',
+    );
+    expect(outcome(signed(b64({ v: 1, pur: 'verify', org: 'o', sub: 's', exp, extra: true })))).toBe(
+      'malformed',
+    );
     expect(outcome(signed(b64([1, 2, 3])))).toBe('malformed');
   });
 
@@ -111,7 +123,8 @@ describe('issueToken / verifyToken', () => {
     const accepted: string[] = [];
     for (let index = 0; index < token.length; index++) {
       for (const c of ALPHABET) {
-        if (c !== token[index] && outcome(changeAt(token, index, c)) === 'valid') accepted.push(`${index}:${token[index]}->${c}`);
+        if (c !== token[index] && outcome(changeAt(token, index, c)) === 'valid')
+          accepted.push(`${index}:${token[index]}->${c}`);
       }
     }
     expect(accepted).toEqual([]);

@@ -78,7 +78,11 @@ describe('verifyParticipant', () => {
 
   it('answers already-verified for a verified participant without writing or emitting anything', async () => {
     // Prepare
-    store.participants.set(pending.participantId, { ...pending, status: 'verified', verifiedAt: '2025-03-14T10:00:00.000Z' });
+    store.participants.set(pending.participantId, {
+      ...pending,
+      status: 'verified',
+      verifiedAt: '2025-03-14T10:00:00.000Z',
+    });
 
     // Act
     const outcome = await verifyParticipant(store, claims, NOW);
@@ -93,7 +97,8 @@ describe('verifyParticipant', () => {
   it('answers already-verified when a concurrent click verified the participant first', async () => {
     // Prepare
     store.participants.set(pending.participantId, pending);
-    store.beforeMark = () => store.participants.set(pending.participantId, { ...pending, status: 'verified' });
+    store.beforeMark = () =>
+      store.participants.set(pending.participantId, { ...pending, status: 'verified' });
 
     // Act
     const outcome = await verifyParticipant(store, claims, NOW);
@@ -132,7 +137,9 @@ describe('verifyParticipant', () => {
     store.participants.set(pending.participantId, pending);
 
     // Act
-    const error = await verifyParticipant(store, { ...claims, orgId: 'another-org' }, NOW).catch((e: unknown) => e);
+    const error = await verifyParticipant(store, { ...claims, orgId: 'another-org' }, NOW).catch(
+      (e: unknown) => e,
+    );
 
     // Assess
     expect((error as Problem).status).toBe(410);

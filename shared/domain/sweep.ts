@@ -1,0 +1,50 @@
+import { bucketsToSweep, hourBucket } from './due-work';
+import type { DueEntry, DueWorkStore } from './ports';
+
+/**
+ * The hourly sweep of the due index: each item due by `now` is handed over to its event exactly once
+ * (the hand-over and the event are one transaction), and the cursor moves past every finished hour so a
+ * missed or late run catches up instead of losing work.
+ */
+export const sweepDueWork = async (store: DueWorkStore, now: Date) => {
+  const current = hourBucket(now);
+  const counts = { due: 0, handedOver: 0, unknown: 0 };
+  for (const bucket of bucketsToSweep(now, await store.lastFinishedBucket())) {
+    let unknown = 0;
+    for await (const entry of store.due(bucket, now)) {
+      counts.due += 1;
+      const handedOver = await handOver(store, entry, now);
+      if (handedOver === undefined) unknown += 1;
+      else if (handedOver) counts.handedOver += 1;
+    }
+    counts.unknown += unknown;
+    // A bucket holding work this code does not know stays open for the code that will.
+    if (bucket < current && unknown === 0) await store.finishBucket(bucket);
+  }
+  return counts;
+};
+
+const handOver = (store: DueWorkStore, entry: DueEntry, now: Date) => {
+  switch (entry.dueKind) {
+    case 'verify-reminder': {
+      const { orgId, participantId, programId } = entry as DueEntry &
+        Record<'orgId' | 'participantId' | 'programId', string>;
+      return store.handOver(
+        entry,
+        {
+          detailType: 'VerificationReminderDue',
+          detail: { version: 1, orgId, occurredAt: now.toISOString(), participantId, programId },
+        },
+        now,
+        // Only someone still unconfirmed is reminded.
+        {
+          expression: '#status = :pending',
+          values: { ':pending': 'pending' },
+          names: { '#status': 'status' },
+        },
+      );
+    }
+    default:
+      return undefined;
+  }
+};

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkIn, signupBody, startTestRuntime, type TestRuntime } from '../helpers/local';
+
+/** Scheduled rules on the movable local clock: the hourly sweep of the due index sends reminders. */
+describe('the local clock runs what would have fired (local runtime)', () => {
+  let local: TestRuntime;
+  beforeAll(async () => {
+    local = await startTestRuntime();
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  const subjectsTo = async (address: string) =>
+    (await local.outbox()).filter((e) => e.to.includes(address)).map((e) => e.subject);
+
+  it('reminds an unconfirmed person once, two days on, and never someone who confirmed', async () => {
+    // Prepare: one person who confirms, one who does not
+    const quiet = signupBody();
+    const prompt = signupBody();
+    await local.post('/v1/orgs/demo-university/signups', quiet);
+    await local.post('/v1/orgs/demo-university/signups', prompt);
+    await local.settle();
+    const promptLink = linkIn((await local.outbox()).find((e) => e.to.includes(prompt.email))?.text ?? '');
+    expect((await fetch(promptLink)).status).toBe(200);
+
+    // Act: a day and a half (nothing due), then to three days, then four more
+    const early = await local.json<{ fired: { rule: string }[] }>('/_local/clock', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advance: 'PT36H' }),
+    });
+    const subjectsEarly = await subjectsTo(quiet.email);
+    await local.post('/_local/clock', { advance: 'PT36H' });
+    const subjectsAfterTwoDays = await subjectsTo(quiet.email);
+    await local.post('/_local/clock', { advance: 'P4D' });
+
+    // Assess
+    expect(early.fired.length).toBeGreaterThanOrEqual(35);
+    expect(early.fired.every((f) => f.rule === 'sweep-due-work')).toBe(true);
+    expect(subjectsEarly).toEqual(['Please confirm your email for Northfield University']);
+    expect(subjectsAfterTwoDays).toEqual([
+      'Please confirm your email for Northfield University',
+      'A reminder to confirm your email for Northfield University',
+    ]);
+    expect(await subjectsTo(quiet.email)).toEqual(subjectsAfterTwoDays);
+    expect(await subjectsTo(prompt.email)).toEqual(['Please confirm your email for Northfield University']);
+
+    const reminder = (await local.outbox()).find(
+      (e) => e.subject.startsWith('A reminder') && e.to.includes(quiet.email),
+    );
+    expect(reminder?.text).toContain('The link works for another 5 days');
+    const reminders = (await local.events()).filter((e) => e.detailType === 'VerificationReminderDue');
+    expect(reminders).toHaveLength(1);
+  });
+});
