@@ -20,7 +20,13 @@ const port = Number(process.env.PORT ?? 3000);
 const dataDir = resolve(import.meta.dirname, '../../.kindred');
 console.log(`kindred: starting the local platform${values.fresh ? ' from an empty state' : ''}…`);
 const started = Date.now();
-const runtime = await startLocalRuntime({ dataDir, fresh: values.fresh, port });
+// DynamoDB Local's and aws-ses-v2-local's usual ports, when free, so the addresses stay the same run to run.
+const runtime = await startLocalRuntime({
+  dataDir,
+  fresh: values.fresh,
+  port,
+  ports: { dynamodb: 8000, ses: 8005, aws: 4010 },
+});
 const e = runtime.endpoints();
 
 console.log(`

@@ -31,7 +31,7 @@ export interface LocalRuntimeOptions {
   dataDir?: string;
   /** Start empty. */
   fresh?: boolean;
-  /** HTTP API port (0 picks a free one). Other services take free ports unless given. */
+  /** HTTP API port (0 picks a free one). Other services take their given port when free, else a free one. */
   port?: number;
   ports?: { dynamodb?: number; ses?: number; aws?: number };
   /** Local EventBridge retry policy; tests shorten it. */
@@ -43,6 +43,17 @@ const ACCOUNT = '000000000000';
 const TABLE_NAME = 'kindred-local';
 const BUS_NAME = 'kindred-local';
 const TOKEN_SECRET_ID = 'kindred-local/token-signing';
+
+/** The preferred port when it is free (stable addresses for a person), else any free one. */
+const portOr = async (preferred: number | undefined) => {
+  if (preferred === undefined) return freePort();
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(preferred, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+  return free ? preferred : freePort();
+};
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -82,15 +93,18 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
 
   try {
     const dynamo = await startDynamoLocal({
-      port: options.ports?.dynamodb ?? (await freePort()),
+      port: await portOr(options.ports?.dynamodb),
       dbPath: dataDir ? join(dataDir, 'dynamodb') : undefined,
     });
     stoppers.push(() => dynamo.stop());
-    const ses = await startSesLocal({ port: options.ports?.ses ?? 0, storePath: file('ses-outbox.json') });
+    const ses = await startSesLocal({
+      port: await portOr(options.ports?.ses),
+      storePath: file('ses-outbox.json'),
+    });
     stoppers.push(() => ses.stop());
 
     const apiPort = options.port === 0 ? await freePort() : (options.port ?? 3000);
-    const awsPort = options.ports?.aws ?? (await freePort());
+    const awsPort = await portOr(options.ports?.aws);
     const awsUrl = `http://127.0.0.1:${awsPort}`;
     // The handlers' whole view of "local": the SDK's own endpoint variables and the function config.
     Object.assign(process.env, {

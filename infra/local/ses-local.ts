@@ -19,7 +19,8 @@ type Email = SesStore.Email;
 export interface OutboxEmail {
   messageId: string;
   from: string;
-  to: string[];
+  /** kindred writes to one person per email (never a shared To or CC), so this is one address. */
+  to: string;
   subject: string;
   text: string;
   html: string;
@@ -51,7 +52,7 @@ export const startSesLocal = async (options: { port: number; storePath?: string 
       getStoreReadonly().emails.map((e) => ({
         messageId: e.messageId,
         from: e.from,
-        to: e.destination.to,
+        to: e.destination.to.join(', '),
         subject: e.subject,
         text: e.body.text ?? '',
         html: e.body.html ?? '',

@@ -24,6 +24,25 @@ const reminderDue = (p: Participant) => {
   };
 };
 
+const conflicted = (error: unknown) =>
+  error instanceof TransactionCanceledException &&
+  (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+
+/**
+ * Runs a transaction again when it lost a race with another on the same items (DynamoDB cancels rather
+ * than queues); the loser's conditions then see the winner's writes.
+ */
+const withConflictRetry = async <T>(run: () => Promise<T>, attempts = 4): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!conflicted(error) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
+    }
+  }
+};
+
 const conditionFailedAt = (error: unknown, index: number) =>
   error instanceof TransactionCanceledException &&
   error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
@@ -60,35 +79,37 @@ export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: st
       const expiresAt = epochSeconds(now) + UNVERIFIED_TTL_SECONDS;
       const claim = keys.emailClaim(participant.orgId, participant.email);
       try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: { ...claim, participantId: participant.participantId, expiresAt },
-                  // A claim past its expiry is gone in all but name (TTL deletes within a day or two).
-                  ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-                  ExpressionAttributeValues: { ':now': epochSeconds(now) },
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: {
-                    ...keys.participant(participant.orgId, participant.participantId),
-                    ...lookup(participant),
-                    ...participant,
-                    ...reminderDue(participant),
-                    expiresAt,
+        await withConflictRetry(() =>
+          client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName: tableName,
+                    Item: { ...claim, participantId: participant.participantId, expiresAt },
+                    // A claim past its expiry is gone in all but name (TTL deletes within a day or two).
+                    ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+                    ExpressionAttributeValues: { ':now': epochSeconds(now) },
+                    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                   },
-                  ConditionExpression: 'attribute_not_exists(pk)',
                 },
-              },
-              { Put: { TableName: tableName, Item: outboxItem(event, now) } },
-            ],
-          }),
+                {
+                  Put: {
+                    TableName: tableName,
+                    Item: {
+                      ...keys.participant(participant.orgId, participant.participantId),
+                      ...lookup(participant),
+                      ...participant,
+                      ...reminderDue(participant),
+                      expiresAt,
+                    },
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
+                },
+                { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+              ],
+            }),
+          ),
         );
         return { created: true };
       } catch (error) {
@@ -107,38 +128,40 @@ export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: st
     async markVerified(participant, verifiedAt, event) {
       const verified: Participant = { ...participant, status: 'verified', verifiedAt };
       try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keys.participant(participant.orgId, participant.participantId),
-                  UpdateExpression:
-                    'SET #status = :verified, verifiedAt = :at, lookupSk = :lookupSk REMOVE expiresAt, duePk, dueSk, dueKind',
-                  ConditionExpression: '#status = :pending',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':verified': 'verified',
-                    ':pending': 'pending',
-                    ':at': verifiedAt,
-                    ':lookupSk': lookup(verified).lookupSk,
+        await withConflictRetry(() =>
+          client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Update: {
+                    TableName: tableName,
+                    Key: keys.participant(participant.orgId, participant.participantId),
+                    UpdateExpression:
+                      'SET #status = :verified, verifiedAt = :at, lookupSk = :lookupSk REMOVE expiresAt, duePk, dueSk, dueKind',
+                    ConditionExpression: '#status = :pending',
+                    ExpressionAttributeNames: { '#status': 'status' },
+                    ExpressionAttributeValues: {
+                      ':verified': 'verified',
+                      ':pending': 'pending',
+                      ':at': verifiedAt,
+                      ':lookupSk': lookup(verified).lookupSk,
+                    },
                   },
                 },
-              },
-              {
-                // A verified person's claim on their address is kept for as long as they are.
-                Update: {
-                  TableName: tableName,
-                  Key: keys.emailClaim(participant.orgId, participant.email),
-                  UpdateExpression: 'REMOVE expiresAt',
-                  ConditionExpression: 'participantId = :id',
-                  ExpressionAttributeValues: { ':id': participant.participantId },
+                {
+                  // A verified person's claim on their address is kept for as long as they are.
+                  Update: {
+                    TableName: tableName,
+                    Key: keys.emailClaim(participant.orgId, participant.email),
+                    UpdateExpression: 'REMOVE expiresAt',
+                    ConditionExpression: 'participantId = :id',
+                    ExpressionAttributeValues: { ':id': participant.participantId },
+                  },
                 },
-              },
-              { Put: { TableName: tableName, Item: outboxItem(event, new Date(verifiedAt)) } },
-            ],
-          }),
+                { Put: { TableName: tableName, Item: outboxItem(event, new Date(verifiedAt)) } },
+              ],
+            }),
+          ),
         );
         return 'verified';
       } catch (error) {

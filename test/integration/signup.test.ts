@@ -11,7 +11,7 @@ describe('signup to verified participant (local runtime)', () => {
     await local?.stop();
   });
 
-  const emailsTo = async (address: string) => (await local.outbox()).filter((e) => e.to.includes(address));
+  const emailsTo = async (address: string) => (await local.outbox()).filter((e) => e.to === address);
 
   it('sends a verification email within 5 s, and its link verifies the participant', async () => {
     // Prepare
@@ -150,5 +150,35 @@ describe('signup to verified participant (local runtime)', () => {
     const response = await local.post('/_local/clock', { advance: '-P1D' });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ detail: 'advance must move the clock forward' });
+  });
+
+  it('stores one participant when the same address signs up many times at once', async () => {
+    // Prepare
+    const body = signupBody();
+    const before = (await local.events()).filter((e) => e.detailType === 'ParticipantSignedUp').length;
+
+    // Act: ten simultaneous submissions of one address
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => local.post('/v1/orgs/demo-university/signups', body)),
+    );
+    await local.settle();
+
+    // Assess: all answered alike, one participant, the rest recognised as repeats
+    const bodies = await Promise.all(responses.map((r) => r.text()));
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(202));
+    expect(new Set(bodies).size).toBe(1);
+    const events = await local.events();
+    const signedUp = events.filter((e) => e.detailType === 'ParticipantSignedUp');
+    expect(signedUp).toHaveLength(before + 1);
+    const participantId = signedUp.at(-1)?.detail.participantId;
+    const repeats = events.filter(
+      (e) => e.detailType === 'SignupRepeated' && e.detail.participantId === participantId,
+    );
+    expect(repeats).toHaveLength(9);
+    // One verification email, and one more for the day's repeats.
+    expect((await emailsTo(body.email)).map((e) => e.subject)).toEqual([
+      'Please confirm your email for Northfield University',
+      'Please confirm your email for Northfield University',
+    ]);
   });
 });
