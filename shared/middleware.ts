@@ -4,6 +4,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { htmlPage } from './http/html';
 import { fieldErrors, Problem, problems } from './http/problem';
 
 /** One logger per function. Log ids and outcomes only: never bodies, emails, names or free text. */
@@ -44,12 +45,6 @@ const wantsHtml = (accept: string | undefined) => {
   const json = accept.search(/application\/(problem\+)?json/);
   return html !== -1 && (json === -1 || html < json);
 };
-
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** A plain, accessible page; used for link targets people open from their email. */
-export const htmlPage = (title: string, paragraphs: string[]) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}</style></head><body><main><h1>${escapeHtml(title)}</h1>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}</main></body></html>`;
 
 const render = (response: HttpResponse): APIGatewayProxyStructuredResultV2 => {
   if (response.html !== undefined) {

@@ -5,8 +5,9 @@ import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoParticipants } from '../../shared/data/participants';
 import { VERIFY_PURPOSE, verifyParticipant } from '../../shared/domain/verify';
+import { htmlPage } from '../../shared/http/html';
 import { Problem } from '../../shared/http/problem';
-import { htmlPage, httpHandler } from '../../shared/middleware';
+import { httpHandler } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
 const participants = dynamoParticipants(documents, TABLE_NAME);

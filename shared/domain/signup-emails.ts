@@ -1,12 +1,27 @@
+import { alreadySignedUpEmail, verificationEmail, verificationReminderEmail } from '../email/templates';
 import type { Participant } from './participant';
 
 export type SignupEmailFact = 'ParticipantSignedUp' | 'SignupRepeated' | 'VerificationReminderDue';
 
+const templates = {
+  verification: verificationEmail,
+  'verification-reminder': verificationReminderEmail,
+  'already-signed-up': alreadySignedUpEmail,
+} as const;
+
+export type SignupTemplate = keyof typeof templates;
+
 export interface SignupEmailPlan {
-  template: 'verification' | 'verification-reminder' | 'already-signed-up';
+  template: SignupTemplate;
   /** The business fact the email announces; the same fact never produces a second email. */
   key: string;
 }
+
+/** `<fact>:<participant>[:<day>]:<template>:v<template version>` — a new template version is a new email. */
+const plan = (template: SignupTemplate, ...fact: string[]): SignupEmailPlan => ({
+  template,
+  key: [...fact, template, `v${templates[template].version}`].join(':'),
+});
 
 /**
  * Which email a signup fact deserves. A repeated signup is answered at most once a day per person, so the
@@ -18,18 +33,15 @@ export const planSignupEmail = (
   occurredAt: string,
 ): SignupEmailPlan | undefined => {
   const id = participant.participantId;
-  if (fact === 'VerificationReminderDue') {
-    return participant.status === 'pending'
-      ? { template: 'verification-reminder', key: `${fact}:${id}:verification-reminder:v1` }
-      : undefined;
+  const pending = participant.status === 'pending';
+  switch (fact) {
+    case 'ParticipantSignedUp':
+      return pending ? plan('verification', fact, id) : undefined;
+    case 'VerificationReminderDue':
+      return pending ? plan('verification-reminder', fact, id) : undefined;
+    case 'SignupRepeated': {
+      const day = occurredAt.slice(0, 10);
+      return pending ? plan('verification', fact, id, day) : plan('already-signed-up', fact, id, day);
+    }
   }
-  if (fact === 'ParticipantSignedUp') {
-    return participant.status === 'pending'
-      ? { template: 'verification', key: `${fact}:${id}:verification:v1` }
-      : undefined;
-  }
-  const day = occurredAt.slice(0, 10);
-  return participant.status === 'pending'
-    ? { template: 'verification', key: `${fact}:${id}:${day}:verification:v1` }
-    : { template: 'already-signed-up', key: `${fact}:${id}:${day}:already-signed-up:v1` };
 };

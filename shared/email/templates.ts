@@ -1,3 +1,5 @@
+import { escapeHtml } from '../http/html';
+
 /**
  * Email templates: one definition per email, rendered to a subject, a plain-text part and an HTML part.
  * The version is part of each email's idempotency key, so a changed template is a new fact, not a resend.
@@ -14,8 +16,6 @@ export interface Branding {
   colour?: string;
 }
 
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** A short, accessible layout: real text, one clear button, nothing that needs images to make sense. */
 const layout = (
   brand: Branding,
@@ -30,41 +30,50 @@ const layout = (
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a"><main style="max-width:560px;margin:0 auto"><p style="font-weight:600;color:${colour}">${escapeHtml(brand.orgName)}</p>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}${button}</main></body></html>`;
 };
 
+type ConfirmVars = { brand: Branding; firstName: string; link: string; validDays: number };
+
+/** An email whose one action is the verification link: the first one and its reminder. */
+const confirmEmail = (
+  brand: Branding,
+  subject: string,
+  paragraphs: [greeting: string, ask: string, small: string],
+  link: string,
+): RenderedEmail => ({
+  subject,
+  text: `${paragraphs.slice(0, 2).join('\n\n')}\n\nConfirm your email: ${link}\n\n${paragraphs[2]}\n`,
+  html: layout(brand, subject, paragraphs, { label: 'Confirm my email', url: link }),
+});
+
 export const verificationEmail = {
   name: 'verification',
   version: 1,
-  render: (v: { brand: Branding; firstName: string; link: string; validDays: number }): RenderedEmail => {
-    const subject = `Please confirm your email for ${v.brand.orgName}`;
-    const paragraphs = [
-      `Hi ${v.firstName},`,
-      `Thanks for signing up with ${v.brand.orgName}. Please confirm this is your email address so we can start looking for your match.`,
-      `The link works for ${v.validDays} days. If you did not sign up, ignore this email and we will forget your details.`,
-    ];
-    return {
-      subject,
-      text: `${paragraphs.slice(0, 2).join('\n\n')}\n\nConfirm your email: ${v.link}\n\n${paragraphs[2]}\n`,
-      html: layout(v.brand, subject, paragraphs, { label: 'Confirm my email', url: v.link }),
-    };
-  },
+  render: (v: ConfirmVars): RenderedEmail =>
+    confirmEmail(
+      v.brand,
+      `Please confirm your email for ${v.brand.orgName}`,
+      [
+        `Hi ${v.firstName},`,
+        `Thanks for signing up with ${v.brand.orgName}. Please confirm this is your email address so we can start looking for your match.`,
+        `The link works for ${v.validDays} days. If you did not sign up, ignore this email and we will forget your details.`,
+      ],
+      v.link,
+    ),
 };
 
 export const verificationReminderEmail = {
   name: 'verification-reminder',
   version: 1,
-  render: (v: { brand: Branding; firstName: string; link: string; validDays: number }): RenderedEmail => {
-    const subject = `A reminder to confirm your email for ${v.brand.orgName}`;
-    const days = v.validDays === 1 ? 'a day' : `${v.validDays} days`;
-    const paragraphs = [
-      `Hi ${v.firstName},`,
-      `A couple of days ago you signed up with ${v.brand.orgName}, but your email is not confirmed yet. We can only look for your match once it is.`,
-      `The link works for another ${days}. This is the only reminder we send; if you did not sign up, ignore it and we will forget your details.`,
-    ];
-    return {
-      subject,
-      text: `${paragraphs.slice(0, 2).join('\n\n')}\n\nConfirm your email: ${v.link}\n\n${paragraphs[2]}\n`,
-      html: layout(v.brand, subject, paragraphs, { label: 'Confirm my email', url: v.link }),
-    };
-  },
+  render: (v: ConfirmVars): RenderedEmail =>
+    confirmEmail(
+      v.brand,
+      `A reminder to confirm your email for ${v.brand.orgName}`,
+      [
+        `Hi ${v.firstName},`,
+        `A couple of days ago you signed up with ${v.brand.orgName}, but your email is not confirmed yet. We can only look for your match once it is.`,
+        `The link works for another ${v.validDays === 1 ? 'a day' : `${v.validDays} days`}. This is the only reminder we send; if you did not sign up, ignore it and we will forget your details.`,
+      ],
+      v.link,
+    ),
 };
 
 export const alreadySignedUpEmail = {
