@@ -102,6 +102,17 @@ const parseJsonBody = (event: APIGatewayProxyEventV2, maxBytes: number): unknown
   }
 };
 
+const isContention = (error: unknown) => {
+  const { name, CancellationReasons } = error as { name?: string; CancellationReasons?: { Code?: string }[] };
+  return (
+    name === 'ThrottlingException' ||
+    name === 'ProvisionedThroughputExceededException' ||
+    name === 'RequestLimitExceeded' ||
+    (name === 'TransactionCanceledException' &&
+      (CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict'))
+  );
+};
+
 /** Maps what a handler throws to a problem response: 4xx for the caller's mistakes, 500 for ours. */
 const problemResponses = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> => ({
   onError: async (request) => {
@@ -110,6 +121,17 @@ const problemResponses = (): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayPro
     if (error instanceof Problem) {
       logger.info('request refused', { status: error.status, problem: error.slug });
       request.response = renderProblem(error, accept);
+      return;
+    }
+    if (isContention(error)) {
+      // Passing contention (say, the same address submitted twice at once): the caller should just retry.
+      logger.warn('request contended', { error: (error as Error).name });
+      request.response = renderProblem(
+        new Problem(503, 'busy', 'Busy, please retry', 'Please try again in a moment.', undefined, {
+          'retry-after': '1',
+        }),
+        accept,
+      );
       return;
     }
     logger.error('request failed', error as Error);

@@ -9,6 +9,8 @@ import type { DueEntry, DueWorkStore } from './ports';
 export const sweepDueWork = async (store: DueWorkStore, now: Date) => {
   const current = hourBucket(now);
   const counts = { due: 0, handedOver: 0, unknown: 0 };
+  // Once a bucket stays open, the cursor must not pass it, so no later bucket is marked finished either.
+  let open = false;
   for (const bucket of bucketsToSweep(now, await store.lastFinishedBucket())) {
     let unknown = 0;
     for await (const entry of store.due(bucket, now)) {
@@ -19,7 +21,8 @@ export const sweepDueWork = async (store: DueWorkStore, now: Date) => {
     }
     counts.unknown += unknown;
     // A bucket holding work this code does not know stays open for the code that will.
-    if (bucket < current && unknown === 0) await store.finishBucket(bucket);
+    open ||= unknown > 0;
+    if (bucket < current && !open) await store.finishBucket(bucket);
   }
   return counts;
 };

@@ -137,3 +137,14 @@ export const streamRecord = (
   },
   eventSourceARN: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/kindred-test/stream/2025-01-01T00:00:00.000`,
 });
+
+/**
+ * What an EventBridge schedule rule sends its target: `time` is when the schedule fired (whole seconds, as
+ * EventBridge writes it), `detail` is empty and `resources` names the rule.
+ */
+export const scheduledEvent = (time: string, ruleName = 'kindred-test-sweep-due-work') =>
+  eventBridgeEvent(
+    'Scheduled Event',
+    {},
+    { source: 'aws.events', time, resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/${ruleName}`] },
+  );
