@@ -26,6 +26,13 @@ const runtime = await startLocalRuntime({
   fresh: values.fresh,
   port,
   ports: { dynamodb: 8000, ses: 8005, aws: 4010 },
+}).catch((error: NodeJS.ErrnoException) => {
+  const reason =
+    error.code === 'EADDRINUSE'
+      ? `port ${port} is already in use (is kindred already running?). Start on another one with PORT=${port + 1} npm start`
+      : error.message;
+  console.error(`kindred could not start: ${reason}`);
+  process.exit(1);
 });
 const e = runtime.endpoints();
 

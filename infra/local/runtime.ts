@@ -44,16 +44,16 @@ const TABLE_NAME = 'kindred-local';
 const BUS_NAME = 'kindred-local';
 const TOKEN_SECRET_ID = 'kindred-local/token-signing';
 
-/** The preferred port when it is free (stable addresses for a person), else any free one. */
-const portOr = async (preferred: number | undefined) => {
-  if (preferred === undefined) return freePort();
-  const free = await new Promise<boolean>((resolve) => {
+const isFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
     const probe = createServer();
     probe.once('error', () => resolve(false));
-    probe.listen(preferred, '127.0.0.1', () => probe.close(() => resolve(true)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
-  return free ? preferred : freePort();
-};
+
+/** The preferred port when it is free (stable addresses for a person), else any free one. */
+const portOr = async (preferred: number | undefined) =>
+  preferred !== undefined && (await isFree(preferred)) ? preferred : freePort();
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -76,6 +76,10 @@ const readJson = (body: Buffer): Record<string, unknown> | undefined => {
 
 export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
   const dataDir = options.dataDir;
+  // Checked before anything starts: a second runtime must not open the first one's database.
+  if (options.port && !(await isFree(options.port))) {
+    throw Object.assign(new Error(`port ${options.port} is in use`), { code: 'EADDRINUSE' });
+  }
   if (dataDir) {
     if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
