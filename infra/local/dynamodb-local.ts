@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
@@ -27,8 +27,32 @@ export interface DynamoLocal {
   stop(): Promise<void>;
 }
 
+/** Ends a DynamoDB Local that a crashed run left on this database, so two never share one file. */
+const stopLeftover = async (pidFile: string) => {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8'));
+  } catch {
+    return;
+  }
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (!cmdline.includes('DynamoDBLocal.jar')) return;
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      process.kill(pid, 0);
+    }
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone (or never ours)
+  }
+};
+
 export const startDynamoLocal = async (options: { port: number; dbPath?: string }): Promise<DynamoLocal> => {
   const dir = jarDir();
+  const pidFile = options.dbPath ? join(options.dbPath, 'dynamodb-local.pid') : undefined;
+  if (pidFile) await stopLeftover(pidFile);
   const args = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
     '-Xms64m',
@@ -40,7 +64,13 @@ export const startDynamoLocal = async (options: { port: number; dbPath?: string 
     '-disableTelemetry',
     ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
   ];
-  const child = spawn('java', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: Ctrl-C in the terminal reaches only Node, which stops the platform in order
+  // (deliveries finish before the database goes).
+  const child = spawn('java', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
+  // Whatever way Node ends, the database does not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const output: string[] = [];
   child.stdout?.on('data', (d) => output.push(String(d)));
   child.stderr?.on('data', (d) => output.push(String(d)));
@@ -63,7 +93,9 @@ export const startDynamoLocal = async (options: { port: number; dbPath?: string 
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        process.removeListener('exit', killOnExit);
+        if (pidFile) rmSync(pidFile, { force: true });
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();

@@ -53,7 +53,10 @@ Demo organisations: demo-university, demo-nonprofit. Press Ctrl-C to stop.
 
 let stopping = false;
 const shutdown = async (signal: string) => {
-  if (stopping) return;
+  if (stopping) {
+    console.log('stopping at once.');
+    process.exit(130);
+  }
   stopping = true;
   console.log(`\n${signal}: stopping kindred…`);
   await runtime.stop();

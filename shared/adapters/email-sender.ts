@@ -4,7 +4,22 @@ import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Context } from 'aws-lambda';
 import { tableDefinition } from '../data/table';
 import type { RenderedEmail } from '../email/templates';
+import { EVENT_ARCHIVE_RETENTION_DAYS } from '../events/rules';
 import { dynamodb, ses } from './aws';
+
+/**
+ * An SES failure without SES's message: those name the recipient ("…failed the check: ada@example.org"),
+ * and a Lambda error message ends up in logs and dead-letter queues.
+ */
+export class EmailSendError extends Error {
+  constructor(
+    readonly sesError: string,
+    readonly httpStatus: number | undefined,
+  ) {
+    super(`SES refused or failed the send: ${sesError}${httpStatus ? ` (HTTP ${httpStatus})` : ''}`);
+    this.name = 'EmailSendError';
+  }
+}
 
 export interface OutgoingEmail {
   /** The business fact this email announces, e.g. `ParticipantSignedUp:<id>:verification:v1`. */
@@ -14,8 +29,11 @@ export interface OutgoingEmail {
   headers?: Record<string, string>;
 }
 
-/** Kept well past EventBridge's 24 h of retries, so a late redelivery still finds the record. */
-export const EMAIL_IDEMPOTENCY_SECONDS = 7 * 24 * 3600;
+/**
+ * Kept past EventBridge's 24 h of retries and past the bus archive's retention, so neither a late
+ * redelivery nor a replay of the archive sends an email twice.
+ */
+export const EMAIL_IDEMPOTENCY_SECONDS = (EVENT_ARCHIVE_RETENTION_DAYS + 5) * 24 * 3600;
 
 /**
  * Sends each email at most once per key: the key is claimed (a conditional write by Powertools idempotency)
@@ -43,26 +61,30 @@ export const idempotentEmailSender = (options: {
 
   const send = makeIdempotent(
     async (email: OutgoingEmail) => {
-      const out = await ses.send(
-        new SendEmailCommand({
-          FromEmailAddress: options.from,
-          Destination: { ToAddresses: [email.to] },
-          ConfigurationSetName: options.configurationSet,
-          Content: {
-            Simple: {
-              Subject: { Data: email.content.subject, Charset: 'UTF-8' },
-              Body: {
-                Text: { Data: email.content.text, Charset: 'UTF-8' },
-                Html: { Data: email.content.html, Charset: 'UTF-8' },
-              },
-              Headers: email.headers
-                ? Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value }))
-                : undefined,
+      const command = new SendEmailCommand({
+        FromEmailAddress: options.from,
+        Destination: { ToAddresses: [email.to] },
+        ConfigurationSetName: options.configurationSet,
+        Content: {
+          Simple: {
+            Subject: { Data: email.content.subject, Charset: 'UTF-8' },
+            Body: {
+              Text: { Data: email.content.text, Charset: 'UTF-8' },
+              Html: { Data: email.content.html, Charset: 'UTF-8' },
             },
+            Headers: email.headers
+              ? Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value }))
+              : undefined,
           },
-        }),
-      );
-      return { messageId: out.MessageId ?? '' };
+        },
+      });
+      try {
+        const out = await ses.send(command);
+        return { messageId: out.MessageId ?? '' };
+      } catch (error) {
+        const { name, $metadata } = error as Error & { $metadata?: { httpStatusCode?: number } };
+        throw new EmailSendError(name, $metadata?.httpStatusCode);
+      }
     },
     // A stable prefix: the record's key must not change when the function is renamed or redeployed.
     { persistenceStore, config, keyPrefix: 'email' },

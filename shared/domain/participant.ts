@@ -28,7 +28,17 @@ export const AvailabilitySlot = z
 /** What the signup form sends. Strict: an unknown field is a mistake worth naming, not something to drop. */
 export const SignupRequest = z.strictObject({
   email: z.email('a valid email address').max(254),
-  name: z.string().trim().min(1, 'your name').max(100),
+  // Letters, marks, spaces and the punctuation names use: a name is greeted in an email from the
+  // organisation, so it must not be able to carry a link or markup to someone else's inbox.
+  name: z
+    .string()
+    .trim()
+    .min(1, { message: 'your name', abort: true })
+    .max(100, { abort: true })
+    .regex(
+      /^\p{L}[\p{L}\p{M}\p{Zs}.'’-]*$/u,
+      'a name in letters (with spaces, hyphens, apostrophes or dots)',
+    ),
   role: Role,
   timezone: z
     .string()

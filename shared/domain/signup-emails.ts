@@ -23,13 +23,16 @@ const plan = (template: SignupTemplate, ...fact: string[]): SignupEmailPlan => (
   key: [...fact, template, `v${templates[template].version}`].join(':'),
 });
 
+/** A repeat this soon after the signup is a double submit: the first verification email is on its way. */
+export const REPEAT_GRACE_MS = 15 * 60 * 1000;
+
 /**
  * Which email a signup fact deserves. A repeated signup is answered at most once a day per person, so the
  * public form cannot be used to flood someone's inbox.
  */
 export const planSignupEmail = (
   fact: SignupEmailFact,
-  participant: Pick<Participant, 'participantId' | 'status'>,
+  participant: Pick<Participant, 'participantId' | 'status' | 'createdAt'>,
   occurredAt: string,
 ): SignupEmailPlan | undefined => {
   const id = participant.participantId;
@@ -40,6 +43,8 @@ export const planSignupEmail = (
     case 'VerificationReminderDue':
       return pending ? plan('verification-reminder', fact, id) : undefined;
     case 'SignupRepeated': {
+      if (pending && Date.parse(occurredAt) - Date.parse(participant.createdAt) < REPEAT_GRACE_MS)
+        return undefined;
       const day = occurredAt.slice(0, 10);
       return pending ? plan('verification', fact, id, day) : plan('already-signed-up', fact, id, day);
     }

@@ -30,6 +30,8 @@ const layout = (
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a"><main style="max-width:560px;margin:0 auto"><p style="font-weight:600;color:${colour}">${escapeHtml(brand.orgName)}</p>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}${button}</main></body></html>`;
 };
 
+const days = (n: number) => (n === 1 ? '1 day' : `${n} days`);
+
 type ConfirmVars = { brand: Branding; firstName: string; link: string; validDays: number };
 
 /** An email whose one action is the verification link: the first one and its reminder. */
@@ -54,7 +56,7 @@ export const verificationEmail = {
       [
         `Hi ${v.firstName},`,
         `Thanks for signing up with ${v.brand.orgName}. Please confirm this is your email address so we can start looking for your match.`,
-        `The link works for ${v.validDays} days. If you did not sign up, ignore this email and we will forget your details.`,
+        `The link works for ${days(v.validDays)}. If you did not sign up, ignore this email and we will forget your details.`,
       ],
       v.link,
     ),
@@ -70,7 +72,7 @@ export const verificationReminderEmail = {
       [
         `Hi ${v.firstName},`,
         `A couple of days ago you signed up with ${v.brand.orgName}, but your email is not confirmed yet. We can only look for your match once it is.`,
-        `The link works for another ${v.validDays === 1 ? 'a day' : `${v.validDays} days`}. This is the only reminder we send; if you did not sign up, ignore it and we will forget your details.`,
+        `The link works for another ${days(v.validDays)}. This is the only reminder we send; if you did not sign up, ignore it and we will forget your details.`,
       ],
       v.link,
     ),

@@ -5,6 +5,9 @@ import { type DetailType, EVENT_SOURCE } from './catalogue';
  * routes with it, so no pattern is ever written twice.
  */
 
+/** How long the bus archive keeps events for replay; consumers keep their idempotency records longer. */
+export const EVENT_ARCHIVE_RETENTION_DAYS = 30;
+
 /** Functions that rules may target; each names a folder under functions/. */
 export type TargetFunction = 'send-signup-email' | 'sweep-due-work';
 

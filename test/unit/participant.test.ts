@@ -29,6 +29,8 @@ describe('SignupRequest', () => {
     ['email too long', { email: `${'a'.repeat(250)}@example.org` }, '/email'],
     ['blank name', { name: '   ' }, '/name'],
     ['name too long', { name: 'a'.repeat(101) }, '/name'],
+    ['name carrying a link', { name: 'https://evil.example/login' }, '/name'],
+    ['name carrying markup', { name: 'Ada <b>Lovelace</b>' }, '/name'],
     ['role', { role: 'coach' }, '/role'],
     ['timezone', { timezone: 'Mars/Base' }, '/timezone'],
     ['consent false', { consent: false }, '/consent'],
@@ -65,6 +67,13 @@ describe('SignupRequest', () => {
       ['/availability/0/from'],
     );
   });
+
+  it.each(["Zoë O'Neil-Ng", 'José María', '李小龍', 'Nguyễn Văn A', 'J. R. R. Tolkien', 'Siân Llŷr'])(
+    'accepts the name %s',
+    (name) => {
+      expect(badFields({ ...minimalSignup, name })).toEqual([]);
+    },
+  );
 
   it('names every missing required field', () => {
     expect(badFields({}).sort()).toEqual(['/consent', '/email', '/name', '/role', '/timezone']);

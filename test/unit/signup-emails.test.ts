@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { planSignupEmail } from '../../shared/domain/signup-emails';
 
 const id = 'p-42';
-const pending = { participantId: id, status: 'pending' } as const;
-const verified = { participantId: id, status: 'verified' } as const;
+// Signed up the day before the repeats below, so the double-submit grace does not apply to them.
+const createdAt = '2025-03-13T09:00:00.000Z';
+const pending = { participantId: id, status: 'pending', createdAt } as const;
+const verified = { participantId: id, status: 'verified', createdAt } as const;
 
 describe('planSignupEmail', () => {
   it('sends the verification email for a new pending signup, keyed on the participant alone', () => {
@@ -70,5 +72,20 @@ describe('planSignupEmail', () => {
 
   it('sends no reminder to a participant verified meanwhile', () => {
     expect(planSignupEmail('VerificationReminderDue', verified, '2025-03-16T09:26:53.000Z')).toBeUndefined();
+  });
+
+  it('treats a repeat within 15 minutes of the signup as a double submit and sends nothing more', () => {
+    const signedUp = { ...pending, createdAt: '2025-03-14T09:00:00.000Z' };
+    expect(planSignupEmail('SignupRepeated', signedUp, '2025-03-14T09:14:59.999Z')).toBeUndefined();
+    expect(planSignupEmail('SignupRepeated', signedUp, '2025-03-14T09:15:00.000Z')?.template).toBe(
+      'verification',
+    );
+  });
+
+  it('answers a verified person even straight after signing up', () => {
+    const justVerified = { ...verified, createdAt: '2025-03-14T09:00:00.000Z' };
+    expect(planSignupEmail('SignupRepeated', justVerified, '2025-03-14T09:05:00.000Z')?.template).toBe(
+      'already-signed-up',
+    );
   });
 });
