@@ -87,10 +87,11 @@ describe('signup to verified participant (local runtime)', () => {
   });
 
   it('sends a pending person a fresh verification email when they sign up again, at most once a day', async () => {
-    // Prepare
+    // Prepare: signed up, and back twenty minutes later (a quicker repeat is a double submit)
     const body = signupBody();
     await local.post('/v1/orgs/demo-nonprofit/signups', body);
     await local.settle();
+    await local.post('/_local/clock', { advance: 'PT20M' });
 
     // Act
     await local.post('/v1/orgs/demo-nonprofit/signups', body);
@@ -175,9 +176,8 @@ describe('signup to verified participant (local runtime)', () => {
       (e) => e.detailType === 'SignupRepeated' && e.detail.participantId === participantId,
     );
     expect(repeats).toHaveLength(9);
-    // One verification email, and one more for the day's repeats.
+    // A double submit: the one verification email already on its way is enough.
     expect((await emailsTo(body.email)).map((e) => e.subject)).toEqual([
-      'Please confirm your email for Northfield University',
       'Please confirm your email for Northfield University',
     ]);
   });
