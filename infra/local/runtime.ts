@@ -19,6 +19,7 @@ import { invoke, isFunctionName } from './lambda';
 import { demoOrganisations } from './seed';
 import { startSesLocal } from './ses-local';
 import { startStreamRelay } from './stream-relay';
+import { createTtlReaper } from './ttl-reaper';
 
 /**
  * The whole platform on one machine: DynamoDB Local, a local SES, the local EventBridge (and Secrets
@@ -185,8 +186,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
     stoppers.push(() => relay.stop());
     stoppers.push(() => clock.stop());
 
+    const reaper = createTtlReaper({ dynamodb, tableName: TABLE_NAME, now: () => clockNow() });
+    const reaping = setInterval(() => void reaper.reap().catch(() => {}), 5000);
+    stoppers.push(() => clearInterval(reaping));
+
     /** Waits until everything stored has been relayed and every delivery has run (a delivery may store more). */
     settle = async () => {
+      await reaper.reap();
       for (let round = 0; round < 10; round++) {
         await relay.drained();
         await bus.idle();

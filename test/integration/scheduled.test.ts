@@ -1,3 +1,5 @@
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkIn, signupBody, startTestRuntime, type TestRuntime } from '../helpers/local';
 
@@ -52,5 +54,38 @@ describe('the local clock runs what would have fired (local runtime)', () => {
     expect(reminder?.text).toContain('The link works for another 5 days');
     const reminders = (await local.events()).filter((e) => e.detailType === 'VerificationReminderDue');
     expect(reminders).toHaveLength(1);
+  });
+
+  it('forgets an unconfirmed signup after 7 days, so the address can sign up afresh', async () => {
+    // Prepare
+    const body = signupBody();
+    await local.post('/v1/orgs/demo-nonprofit/signups', body);
+    await local.settle();
+    const first = (await local.events()).findLast((e) => e.detailType === 'ParticipantSignedUp');
+    const participantId = String(first?.detail.participantId);
+    const dynamodb = new DynamoDBClient({
+      endpoint: local.runtime.endpoints().dynamodb,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const itemsMentioning = async (text: string) =>
+      ((await dynamodb.send(new ScanCommand({ TableName: 'kindred-local' }))).Items ?? [])
+        .map((item) => JSON.stringify(unmarshall(item)))
+        .filter((json) => json.includes(text));
+    expect((await itemsMentioning(participantId)).length).toBeGreaterThan(0);
+
+    // Act: past the 7 days, then the same address again
+    await local.post('/_local/clock', { advance: 'P7DT1H' });
+    const remaining = await itemsMentioning(participantId);
+    await local.post('/v1/orgs/demo-nonprofit/signups', body);
+    await local.settle();
+
+    // Assess: nothing of the old signup is left, and the new one is a signup, not a repeat
+    expect(remaining).toEqual([]);
+    const second = (await local.events()).findLast((e) => e.detailType === 'ParticipantSignedUp');
+    expect(second?.detail.participantId).not.toBe(participantId);
+    expect((await local.outbox()).filter((e) => e.to === body.email).at(-1)?.subject).toBe(
+      'Please confirm your email for Harbour Lights Community',
+    );
   });
 });
