@@ -6,13 +6,23 @@ import type { TargetFunction } from '../shared/events/rules';
  * runtime mounts the same handlers on the same routes.
  */
 
-/** What a function may reach; each maps to the narrowest IAM grant in CDK. */
+/**
+ * What a function may reach; each maps to the narrowest IAM grant in CDK. DynamoDB authorises each action of a
+ * TransactWriteItems on its own (a Put needs `table:put`, an Update `table:update`); the item kinds are scoped
+ * to the function's `partitions`, `table:query-due` to its `duePartitions`.
+ */
 export type Access =
-  | 'table:read' // GetItem, Query, BatchGetItem
-  | 'table:write' // PutItem, UpdateItem, DeleteItem, TransactWriteItems (needs ConditionCheck too)
+  | 'table:get' // dynamodb:GetItem
+  | 'table:put' // dynamodb:PutItem (also a Put inside TransactWriteItems)
+  | 'table:update' // dynamodb:UpdateItem (also an Update inside TransactWriteItems)
+  | 'table:delete' // dynamodb:DeleteItem, dynamodb:BatchWriteItem (used for deletes only)
+  | 'table:query-due' // dynamodb:Query on the due index only (not the table, not the lookup index)
   | 'bus:put' // events:PutEvents on the platform bus
-  | 'email:send' // ses:SendEmail from the verified identity with the configuration set
+  | 'email:send' // ses:SendEmail/SendRawEmail with the configuration set, only From the configured address
   | 'secret:read'; // secretsmanager:GetSecretValue on the token-signing secret
+
+/** A partition key pattern (`dynamodb:LeadingKeys`, StringLike): a key prefix and `*`, e.g. `ORG#*`. */
+export type PartitionPattern = `${Uppercase<string>}#*`;
 
 export interface HttpRoute {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -23,6 +33,10 @@ export interface HttpRoute {
 export interface FunctionSpec {
   description: string;
   access: readonly Access[];
+  /** The table partitions (partition key patterns) its get/put/update/delete access is limited to. */
+  partitions?: readonly PartitionPattern[];
+  /** The due-index partitions (the index's own partition key, `DUE#<hour>`) `table:query-due` may read. */
+  duePartitions?: readonly PartitionPattern[];
   http?: readonly HttpRoute[];
   /** Fed by the table's stream through the outbox filter. */
   outboxStream?: true;
@@ -33,26 +47,32 @@ export interface FunctionSpec {
 export const functionSpecs = {
   'create-signup': {
     description: 'Accepts a signup form: stores the participant and its consent, emits ParticipantSignedUp',
-    access: ['table:read', 'table:write'],
+    access: ['table:get', 'table:put', 'secret:read'],
+    partitions: ['ORG#*', 'OUTBOX#*'],
     http: [{ method: 'POST', path: '/v1/orgs/{orgId}/signups' }],
   },
   'verify-participant': {
     description: 'Follows a verification link: marks the participant verified, emits ParticipantVerified',
-    access: ['table:read', 'table:write', 'secret:read'],
+    access: ['table:get', 'table:update', 'table:put', 'secret:read'],
+    partitions: ['ORG#*', 'OUTBOX#*'],
     http: [{ method: 'GET', path: '/v1/verify' }],
   },
   'send-signup-email': {
     description: 'Sends the verification (or already-signed-up) email, exactly once per fact',
-    access: ['table:read', 'table:write', 'email:send', 'secret:read'],
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+    partitions: ['ORG#*', 'IDEMPOTENCY#*'],
   },
   'sweep-due-work': {
     description: 'Hourly: emits the events of work that has fallen due, from the time-bucketed due index',
-    access: ['table:read', 'table:write'],
+    access: ['table:get', 'table:put', 'table:update', 'table:query-due'],
+    partitions: ['ORG#*', 'OUTBOX#*', 'SWEEP#*'],
+    duePartitions: ['DUE#*'],
     timeoutSeconds: 60,
   },
   'relay-outbox': {
     description: 'Publishes outbox items from the table stream to the event bus',
-    access: ['bus:put'],
+    access: ['bus:put', 'table:delete'],
+    partitions: ['OUTBOX#*'],
     outboxStream: true,
     timeoutSeconds: 60,
   },

@@ -40,7 +40,7 @@ export class PlatformStack extends Stack {
     this.lambdas = new LambdaFunctions(this, 'Functions', {
       stage,
       table: this.data.table,
-      indexArns: this.data.indexArns,
+      dueIndexArn: this.data.dueIndexArn,
       bus: this.events.bus,
       secret: tokenSecret.secret,
       email,

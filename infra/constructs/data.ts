@@ -17,8 +17,8 @@ export interface DataProps {
 /** The platform's single DynamoDB table, built from `tableDefinition` (the local runtime reads the same one). */
 export class Data extends Construct {
   readonly table: TableV2;
-  /** ARNs of the table's global secondary indexes, for Query grants without an `index/*` wildcard. */
-  readonly indexArns: string[];
+  /** ARN of the due index, for Query grants on that index alone (no `index/*` wildcard). */
+  readonly dueIndexArn: string;
 
   constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -44,6 +44,6 @@ export class Data extends Construct {
       deletionProtection: !isEphemeralStage(props.stage),
       removalPolicy: removalPolicyFor(props.stage),
     });
-    this.indexArns = indexes.map((index) => `${this.table.tableArn}/index/${index.name}`);
+    this.dueIndexArn = `${this.table.tableArn}/index/${dueIndex.name}`;
   }
 }

@@ -1,7 +1,7 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ConfigurationSet, ConfigurationSetTlsPolicy, EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { resourceName } from './stage';
 
 export interface EmailProps {
@@ -18,17 +18,18 @@ export class Email extends Construct {
   readonly configurationSet: ConfigurationSet;
   readonly configurationSetArn: string;
   /**
-   * SES authorises a send against the identity it resolves the From address to: the address identity when that
-   * one is verified, else the address's domain. Both ARNs are granted; the `ses:FromAddress` condition pins
-   * the address either way.
+   * Every SES identity of the account and region. SES authorises a send against the identity of the From
+   * address (the address identity when verified, else its domain) and, while the account is in the SES sandbox
+   * (every new account and region), also against the identity of each recipient; a grant on the sender's
+   * identities alone fails there with AccessDenied on `identity/<recipient>`. The `ses:FromAddress`
+   * condition of `sendStatement` pins the sender instead.
    */
-  readonly identityArns: string[];
+  readonly identitiesArn: string;
 
   constructor(scope: Construct, id: string, props: EmailProps) {
     super(scope, id);
     this.from = props.from;
     const stack = Stack.of(this);
-    const fromDomain = props.from.slice(props.from.lastIndexOf('@') + 1);
 
     this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
       configurationSetName: resourceName(props.stage),
@@ -53,17 +54,37 @@ export class Email extends Construct {
         });
       });
     }
-    this.identityArns = [fromDomain, props.from].map((name) =>
-      stack.formatArn({ service: 'ses', resource: 'identity', resourceName: name }),
-    );
+    this.identitiesArn = stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
   }
 
-  /** ses:SendEmail / ses:SendRawEmail from the configured address only, with this configuration set. */
+  /**
+   * ses:SendEmail / ses:SendRawEmail from the configured address only, with this configuration set. The
+   * policy holding it must be passed to `acknowledgeSendGrant` (its identity resource is a wildcard).
+   */
   sendStatement(): PolicyStatement {
     return new PolicyStatement({
       actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-      resources: [...this.identityArns, this.configurationSetArn],
+      resources: [this.identitiesArn, this.configurationSetArn],
       conditions: { StringEquals: { 'ses:FromAddress': this.from } },
     });
   }
+
+  /** Acknowledges cdk-nag's IAM5 finding for the `identity/*` resource of `sendStatement` on a policy. */
+  acknowledgeSendGrant(policy: IConstruct): void {
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${flattenArn(Stack.of(this).resolve(this.identitiesArn))}]`,
+      reason:
+        'In the SES sandbox SES also authorises each send against the recipient\u2019s identity, so the grant names every identity of this account and region (identity/*) rather than the sender\u2019s; the ses:FromAddress condition pins the From address to the configured one, and the configuration set is named.',
+    });
+  }
 }
+
+/** A resolved ARN as cdk-nag renders it in finding ids: `{ Ref: X }` becomes `<X>`, joins are joined. */
+const flattenArn = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  const expression = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+  if (typeof expression?.Ref === 'string') return `<${expression.Ref}>`;
+  const join = expression?.['Fn::Join'];
+  if (join) return join[1].map(flattenArn).join(join[0]);
+  throw new Error(`Unexpected ARN expression: ${JSON.stringify(value)}`);
+};

@@ -40,8 +40,8 @@ const ESM_REQUIRE_BANNER =
 export interface LambdaFunctionsProps {
   stage: string;
   table: TableV2;
-  /** ARNs of the table's indexes (Query only). */
-  indexArns: string[];
+  /** ARN of the due index (Query only). */
+  dueIndexArn: string;
   bus: IEventBus;
   secret: ISecret;
   email: Email;
@@ -50,6 +50,31 @@ export interface LambdaFunctionsProps {
 }
 
 type EnvName = (typeof envNames)[number];
+
+/**
+ * The IAM actions of each table item access kind. TransactWriteItems is no IAM action: DynamoDB authorises each
+ * Put/Update/Delete inside a transaction as PutItem/UpdateItem/DeleteItem (ConditionCheckItem for a
+ * ConditionCheck, which no function uses).
+ */
+const tableItemActions: Partial<Record<Access, string[]>> = {
+  'table:get': ['dynamodb:GetItem'],
+  'table:put': ['dynamodb:PutItem'],
+  'table:update': ['dynamodb:UpdateItem'],
+  // BatchWriteItem is one IAM action for its puts and deletes alike; the functions use it to delete only.
+  'table:delete': ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+};
+
+const PARTITION_PATTERN = /^[A-Z][A-Z0-9_]*#\*$/;
+
+/** `ForAllValues:StringLike` on `dynamodb:LeadingKeys`: every partition key a request touches matches a pattern. */
+const leadingKeys = (name: string, field: string, patterns: readonly string[] | undefined) => {
+  if (!patterns || patterns.length === 0) {
+    throw new Error(`Function ${name} has table access but no ${field} to limit it to.`);
+  }
+  const bad = patterns.find((pattern) => !PARTITION_PATTERN.test(pattern));
+  if (bad) throw new Error(`Function ${name}: ${field} entry "${bad}" is not a key prefix such as ORG#*.`);
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns] } };
+};
 
 /** PascalCase construct id of a function name (`create-signup` -> `CreateSignup`). */
 const constructId = (name: string) =>
@@ -132,9 +157,7 @@ export class LambdaFunctions extends Construct {
       },
     });
 
-    for (const access of spec.access) {
-      for (const statement of this.statementsFor(access)) role.addToPolicy(statement);
-    }
+    for (const statement of this.statementsFor(name, spec)) role.addToPolicy(statement);
     if (spec.outboxStream) this.addOutboxStream(fn);
     if (ruleTarget) {
       fn.configureAsyncInvoke({
@@ -154,8 +177,9 @@ export class LambdaFunctions extends Construct {
       Validations.of(policy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'The only "*" resource is for xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing), which support no resource-level permissions; every other action names its resource.',
+          'The "*" resource is for xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing), which support no resource-level permissions; every other action names its resource (SES identities apart, acknowledged on their own).',
       });
+      if (spec.access.includes('email:send')) this.props.email.acknowledgeSendGrant(policy);
     }
     return fn;
   }
@@ -178,40 +202,51 @@ export class LambdaFunctions extends Construct {
     };
   }
 
-  /** The narrowest statements for one entry of a function's access list (see `Access` in infra/functions.ts). */
-  private statementsFor(access: Access): PolicyStatement[] {
-    const { table, indexArns, bus, secret, email } = this.props;
-    switch (access) {
-      case 'table:read':
-        return [
-          new PolicyStatement({
-            actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
-            resources: [table.tableArn],
-          }),
-          new PolicyStatement({ actions: ['dynamodb:Query'], resources: indexArns }),
-        ];
-      case 'table:write':
-        // TransactWriteItems is no IAM action: DynamoDB authorises each item action inside the transaction.
-        return [
-          new PolicyStatement({
-            actions: [
-              'dynamodb:PutItem',
-              'dynamodb:UpdateItem',
-              'dynamodb:DeleteItem',
-              'dynamodb:ConditionCheckItem',
-            ],
-            resources: [table.tableArn],
-          }),
-        ];
-      case 'bus:put':
-        return [new PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] })];
-      case 'email:send':
-        return [email.sendStatement()];
-      case 'secret:read':
-        return [
-          new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
-        ];
+  /**
+   * The narrowest statements for a function's access list (see `Access` in infra/functions.ts). Table item
+   * actions are one statement on the table, limited to the function's partitions; the due-index Query one on
+   * that index, limited to its due partitions (for an index, `dynamodb:LeadingKeys` is the index's key).
+   */
+  private statementsFor(name: FunctionName, spec: FunctionSpec): PolicyStatement[] {
+    const { table, dueIndexArn, bus, secret, email } = this.props;
+    const access = new Set<Access>(spec.access);
+    const statements: PolicyStatement[] = [];
+
+    const itemActions = Object.entries(tableItemActions)
+      .filter(([kind]) => access.has(kind as Access))
+      .flatMap(([, actions]) => actions);
+    if (itemActions.length > 0) {
+      statements.push(
+        new PolicyStatement({
+          actions: itemActions,
+          resources: [table.tableArn],
+          conditions: leadingKeys(name, 'partitions', spec.partitions),
+        }),
+      );
+    } else if (spec.partitions) {
+      throw new Error(`Function ${name} lists partitions but no table access to limit to them.`);
     }
+    if (access.has('table:query-due')) {
+      statements.push(
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [dueIndexArn],
+          conditions: leadingKeys(name, 'duePartitions', spec.duePartitions),
+        }),
+      );
+    } else if (spec.duePartitions) {
+      throw new Error(`Function ${name} lists duePartitions but has no table:query-due access.`);
+    }
+    if (access.has('bus:put')) {
+      statements.push(new PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
+    }
+    if (access.has('email:send')) statements.push(email.sendStatement());
+    if (access.has('secret:read')) {
+      statements.push(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+      );
+    }
+    return statements;
   }
 
   private addOutboxStream(fn: IFunction): void {

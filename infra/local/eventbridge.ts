@@ -270,7 +270,7 @@ export const createLocalBus = (options: LocalBusOptions) => {
       const deadline = Date.now() + timeoutMs;
       while (timers.size > 0 || inFlight.size > 0) {
         if (Date.now() > deadline) throw new Error('the local bus did not settle');
-        await Promise.race([...inFlight, new Promise((r) => setTimeout(r, 20))]);
+        await Promise.race([...inFlight, new Promise((r) => setTimeout(r, 2))]);
       }
     },
 

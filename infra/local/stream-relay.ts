@@ -42,6 +42,7 @@ export const startStreamRelay = (options: {
   let lastError: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let backlog = 0;
+  let streamArnOnce: Promise<string | undefined> | undefined;
 
   const toLambdaRecord = (record: _Record, streamArn: string) => ({
     eventID: record.eventID,
@@ -60,9 +61,18 @@ export const startStreamRelay = (options: {
 
   /** Reads every shard once from its checkpoint; returns how many records it handed over. */
   const pollOnce = async () => {
-    const table = await options.dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }));
-    const streamArn = table.Table?.LatestStreamArn;
-    if (!streamArn) return 0;
+    // The stream of a table only changes when the table is made anew, which --fresh does between runs.
+    streamArnOnce ??= options.dynamodb
+      .send(new DescribeTableCommand({ TableName: options.tableName }))
+      .then((table) => table.Table?.LatestStreamArn);
+    const streamArn = await streamArnOnce.catch((error) => {
+      streamArnOnce = undefined;
+      throw error;
+    });
+    if (!streamArn) {
+      streamArnOnce = undefined;
+      return 0;
+    }
     const state = store.get();
     if (state.streamArn !== streamArn) store.save({ streamArn, shards: {} });
     const { StreamDescription } = await options.streams.send(

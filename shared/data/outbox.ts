@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { dueSortKey, hourBucket } from '../domain/due-work';
 import type { Outbox } from '../domain/ports';
 import { type OutgoingEvent, parseDetail } from '../events/catalogue';
 import { DAY_SECONDS, epochSeconds, keys } from './keys';
@@ -9,12 +10,19 @@ import { DAY_SECONDS, epochSeconds, keys } from './keys';
 const OUTBOX_TTL_SECONDS = 3 * DAY_SECONDS;
 
 /**
+ * The relay deletes each item it has published. One still here this long after it was written was never
+ * published (the relay gave up on it), and the sweep of due work writes it again for the relay.
+ */
+export const OUTBOX_REDRIVE_AFTER_MS = 10 * 60 * 1000;
+
+/**
  * The outbox item for an event, to put in the same transaction as the state change it announces.
  * The detail is validated here, so nothing that breaks the catalogue is ever stored.
  */
 export const outboxItem = (event: OutgoingEvent, now: Date) => {
   const detail = parseDetail(event.detailType, event.detail);
   const eventId = randomUUID();
+  const redriveAt = new Date(now.getTime() + OUTBOX_REDRIVE_AFTER_MS);
   return {
     ...keys.outbox(eventId),
     eventId,
@@ -22,6 +30,9 @@ export const outboxItem = (event: OutgoingEvent, now: Date) => {
     detail: JSON.stringify(detail),
     createdAt: now.toISOString(),
     expiresAt: epochSeconds(now) + OUTBOX_TTL_SECONDS,
+    duePk: hourBucket(redriveAt),
+    dueSk: dueSortKey(redriveAt, 'outbox-redrive', eventId),
+    dueKind: 'outbox-redrive',
   };
 };
 

@@ -3,7 +3,7 @@
  * fall due in, so an hourly sweep reads one or two small partitions instead of scanning the table.
  */
 
-export type DueKind = 'verify-reminder';
+export type DueKind = 'verify-reminder' | 'outbox-redrive';
 
 const HOUR_MS = 3_600_000;
 

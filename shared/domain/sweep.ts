@@ -1,3 +1,4 @@
+import { isDetailType } from '../events/catalogue';
 import { bucketsToSweep, hourBucket } from './due-work';
 import type { DueEntry, DueWorkStore } from './ports';
 
@@ -46,6 +47,12 @@ const handOver = (store: DueWorkStore, entry: DueEntry, now: Date) => {
           names: { '#status': 'status' },
         },
       );
+    }
+    case 'outbox-redrive': {
+      // An event the relay never published: stored again as a new outbox item, which the relay then sends.
+      const { detailType, detail } = entry as DueEntry & Record<'detailType' | 'detail', string>;
+      if (!isDetailType(detailType)) return undefined;
+      return store.handOver(entry, { detailType, detail: JSON.parse(detail) }, now);
     }
     default:
       return undefined;

@@ -17,7 +17,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Pending {
   sequenceNumber: string;
+  key: OutboxKey;
   entry: PutEventsRequestEntry;
+}
+
+export interface OutboxKey {
+  pk: string;
+  sk: string;
 }
 
 const toEntry = (record: DynamoDBRecord, busName: string): Pending | undefined => {
@@ -25,13 +31,14 @@ const toEntry = (record: DynamoDBRecord, busName: string): Pending | undefined =
   const sequenceNumber = record.dynamodb?.SequenceNumber;
   // The mapping's filter already selects outbox inserts; this keeps anything else off the bus regardless.
   if (!image || !sequenceNumber || !image.pk?.S?.startsWith(OUTBOX_PREFIX)) return undefined;
-  const item = unmarshall(image as Record<string, AttributeValue> as never) as {
+  const item = unmarshall(image as Record<string, AttributeValue> as never) as OutboxKey & {
     detailType: string;
     detail: string;
     createdAt: string;
   };
   return {
     sequenceNumber,
+    key: { pk: item.pk, sk: item.sk },
     entry: {
       EventBusName: busName,
       Source: EVENT_SOURCE,
@@ -47,11 +54,15 @@ const toEntry = (record: DynamoDBRecord, busName: string): Pending | undefined =
  * fails is reported as a batch item failure from the first failed record on, so Lambda retries those (and the
  * event-source mapping's DLQ catches what never goes through). Consumers are idempotent, so the few events
  * that a retry publishes twice do no harm, while none is ever skipped.
+ *
+ * `forget` is told which outbox items went out; deleting them leaves only the unpublished ones behind,
+ * for the sweep of due work to write again should the stream give up on them.
  */
 export const relayOutbox = async (
   client: EventBridgeClient,
   busName: string,
   records: readonly DynamoDBRecord[],
+  forget: (published: OutboxKey[]) => Promise<void> = async () => {},
 ): Promise<DynamoDBBatchResponse> => {
   const pending = records.map((r) => toEntry(r, busName)).filter((p): p is Pending => p !== undefined);
   for (let start = 0; start < pending.length; start += BATCH) {
@@ -61,6 +72,11 @@ export const relayOutbox = async (
       try {
         const out = await client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }));
         failed = batch.filter((_, i) => out.Entries?.[i]?.ErrorCode || !out.Entries?.[i]?.EventId);
+        const published = batch.filter((p) => !failed.includes(p)).map((p) => p.key);
+        // Best effort: an item left behind is only written and published once more.
+        await forget(published).catch((error: Error) =>
+          logger.warn('published outbox items not deleted', { error: error.name, count: published.length }),
+        );
         for (const [i, result] of (out.Entries ?? []).entries()) {
           if (result.ErrorCode)
             logger.warn('event not accepted', {

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
@@ -13,35 +13,44 @@ import { type Synthesized, synthesize } from './synth';
  * cdk-nag 3 runs as a CDK validation plugin: findings are not annotations but entries of the validation report,
  * and an in-process synth throws when there is any. So the app is synthesized with the AwsSolutions checks
  * attached (as `cdk synth` does) and both the outcome and the report are checked, for two configurations that
- * between them create every kind of resource (dev single-region; prod, two regions, SES domain identity).
+ * between them create every kind of resource (dev single-region; prod, two regions, SES domain identity). The
+ * second also has a concrete account, as `cdk synth` with credentials does: acknowledgements of findings that
+ * name an ARN must match the ARN with the account number in it as well as with the AccountId reference.
  */
 
 interface ValidationReport {
   pluginReports: { pluginName: string; violations: { ruleName: string }[] }[];
 }
 
-const configurations: [string, Record<string, unknown>][] = [
-  ['dev, one region', { stage: 'dev' }],
+const configurations: [string, Record<string, unknown>, string | undefined][] = [
+  ['dev, one region', { stage: 'dev' }, undefined],
   [
-    'prod, two regions, SES domain identity',
+    'prod, two regions, SES domain identity, account 123456789012',
     {
       stage: 'prod',
       regions: 'eu-west-1,us-east-1',
       emailFrom: 'hello@kindred.example',
       emailDomain: 'kindred.example',
     },
+    '123456789012',
   ],
 ];
 
-describe.each(configurations)('cdk-nag AwsSolutions: %s', (_label, context) => {
+describe.each(configurations)('cdk-nag AwsSolutions: %s', (_label, context, account) => {
   let synthesized: Synthesized | undefined;
   let failure: string | undefined;
 
   beforeAll(() => {
+    const defaultAccount = process.env.CDK_DEFAULT_ACCOUNT;
+    if (account) process.env.CDK_DEFAULT_ACCOUNT = account;
+    else delete process.env.CDK_DEFAULT_ACCOUNT;
     try {
       synthesized = synthesize(context, { nag: true, cfnValidation: true });
     } catch (error) {
       failure = (error as Error).message;
+    } finally {
+      if (defaultAccount === undefined) delete process.env.CDK_DEFAULT_ACCOUNT;
+      else process.env.CDK_DEFAULT_ACCOUNT = defaultAccount;
     }
   });
   afterAll(() => synthesized?.cleanup());
@@ -49,6 +58,10 @@ describe.each(configurations)('cdk-nag AwsSolutions: %s', (_label, context) => {
   it('synthesizes with the checks attached', () => {
     expect(failure).toBeUndefined();
     expect(synthesized?.stacks.length).toBeGreaterThan(0);
+    for (const stack of synthesized?.stacks ?? []) {
+      if (account) expect(stack.account).toBe(account);
+      else expect(Token.isUnresolved(stack.account)).toBe(true);
+    }
   });
 
   it('the validation report lists no finding', () => {

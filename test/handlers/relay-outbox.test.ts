@@ -1,4 +1,5 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -9,6 +10,7 @@ import { detailExamples } from '../fixtures/event-details';
 import { lambdaContext, streamRecord } from '../helpers/events';
 
 const eventbridge = mockClient(EventBridgeClient);
+const dynamodb = mockClient(DynamoDBDocumentClient);
 
 const WRITTEN = new Date('2025-03-14T09:26:53.000Z');
 
@@ -48,7 +50,16 @@ beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout'] });
   eventbridge.reset();
   eventbridge.on(PutEventsCommand).callsFake((input) => accepted(input.Entries));
+  dynamodb.reset();
+  dynamodb.on(BatchWriteCommand).resolves({});
 });
+
+/** The outbox keys the relay deleted, in order. */
+const deletedKeys = () =>
+  dynamodb
+    .commandCalls(BatchWriteCommand)
+    .flatMap((c) => Object.values(c.args[0].input.RequestItems ?? {}).flat())
+    .map((r) => r.DeleteRequest?.Key);
 
 afterEach(() => {
   vi.useRealTimers();
@@ -237,5 +248,43 @@ describe('relay-outbox', () => {
     // Assess
     expect(result).toEqual({ batchItemFailures: [] });
     expect(eventbridge.calls()).toHaveLength(0);
+  });
+
+  it('deletes exactly the outbox items it published, so only unpublished ones are left to redrive', async () => {
+    // Prepare: 12 items, the 3rd refused by PutEvents every time
+    const records = outboxRecords(12);
+    eventbridge.on(PutEventsCommand).callsFake((input) => ({
+      FailedEntryCount: 1,
+      Entries: (input.Entries ?? []).map((entry: PutEventsRequestEntry, i: number) =>
+        entry.DetailType === records[2]?.item.detailType && entry.Detail === records[2]?.item.detail
+          ? { ErrorCode: 'InternalFailure' }
+          : { EventId: `e-${i}` },
+      ),
+    }));
+
+    // Act
+    const result = await relay(records.map((r) => r.record));
+
+    // Assess: the first batch's other nine are deleted; the failed one and the unsent batch are not
+    expect(result.batchItemFailures).toEqual([
+      { itemIdentifier: records[2]?.record.dynamodb?.SequenceNumber },
+    ]);
+    const expected = records
+      .slice(0, 10)
+      .filter((_, i) => i !== 2)
+      .map((r) => ({ pk: r.item.pk, sk: r.item.sk }));
+    expect(deletedKeys()).toEqual(expected);
+  });
+
+  it('still reports success when deleting published items fails', async () => {
+    // Prepare
+    dynamodb.on(BatchWriteCommand).rejects(new Error('throttled'));
+
+    // Act
+    const result = await relay(outboxRecords(3).map((r) => r.record));
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(eventbridge.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
 });

@@ -1,8 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { outboxItem } from '../../shared/data/outbox';
 import type { DueEntry, DueWorkStore } from '../../shared/domain/ports';
 import { sweepDueWork } from '../../shared/domain/sweep';
 import { type OutgoingEvent, parseDetail } from '../../shared/events/catalogue';
 import { ORG_ID } from '../fixtures/domain';
+import { detailExamples } from '../fixtures/event-details';
 
 type Item = { pk: string; sk: string; [attribute: string]: unknown };
 type Condition = Parameters<DueWorkStore['handOver']>[3];
@@ -299,5 +301,29 @@ describe('sweepDueWork', () => {
       expect(store.cursor).toBe('DUE#2026-03-10T09');
       expect(store.handedOver.map((h) => h.sk)).toEqual(['PARTICIPANT#p-1']);
     });
+  });
+
+  it('writes again an outbox item the relay never published, ten minutes on, with the same event', async () => {
+    // Prepare: an outbox item written at 09:00 and never deleted by the relay
+    const written = new Date('2026-03-10T09:00:00.000Z');
+    const event = { detailType: 'ParticipantVerified', detail: detailExamples.ParticipantVerified } as const;
+    const item = outboxItem(event, written);
+    const store = new MemoryDueWork([item], 'DUE#2026-03-10T08');
+
+    // Act: a sweep before it is due, and one after
+    const early = await sweepDueWork(store, new Date('2026-03-10T09:09:00.000Z'));
+    const late = await sweepDueWork(store, new Date('2026-03-10T10:00:00.000Z'));
+
+    // Assess
+    expect(early.handedOver).toBe(0);
+    expect(late.handedOver).toBe(1);
+    expect(store.handedOver).toEqual([
+      {
+        event: { detailType: 'ParticipantVerified', detail: event.detail },
+        now: expect.any(Date),
+        sk: 'EVENT',
+      },
+    ]);
+    expect(store.stillDue()).toEqual([]);
   });
 });
