@@ -1,3 +1,4 @@
+import { PARTITIONS } from '../shared/data/table';
 import type { TargetFunction } from '../shared/events/rules';
 
 /**
@@ -44,35 +45,42 @@ export interface FunctionSpec {
   memoryMb?: number;
 }
 
+/** `ORG#*` and the like, from the table's own prefixes, so a renamed prefix cannot leave IAM behind. */
+const anyIn = Object.fromEntries(
+  Object.entries(PARTITIONS).map(([name, prefix]) => [name, `${prefix}*`]),
+) as {
+  [K in keyof typeof PARTITIONS]: `${(typeof PARTITIONS)[K]}*`;
+};
+
 export const functionSpecs = {
   'create-signup': {
     description: 'Accepts a signup form: stores the participant and its consent, emits ParticipantSignedUp',
     access: ['table:get', 'table:put', 'secret:read'],
-    partitions: ['ORG#*', 'OUTBOX#*'],
+    partitions: [anyIn.organisation, anyIn.outbox],
     http: [{ method: 'POST', path: '/v1/orgs/{orgId}/signups' }],
   },
   'verify-participant': {
     description: 'Follows a verification link: marks the participant verified, emits ParticipantVerified',
     access: ['table:get', 'table:update', 'table:put', 'secret:read'],
-    partitions: ['ORG#*', 'OUTBOX#*'],
+    partitions: [anyIn.organisation, anyIn.outbox],
     http: [{ method: 'GET', path: '/v1/verify' }],
   },
   'send-signup-email': {
     description: 'Sends the verification (or already-signed-up) email, exactly once per fact',
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: ['ORG#*', 'IDEMPOTENCY#*'],
+    partitions: [anyIn.organisation, anyIn.idempotency],
   },
   'sweep-due-work': {
     description: 'Hourly: emits the events of work that has fallen due, from the time-bucketed due index',
     access: ['table:get', 'table:put', 'table:update', 'table:query-due'],
-    partitions: ['ORG#*', 'OUTBOX#*', 'SWEEP#*'],
-    duePartitions: ['DUE#*'],
+    partitions: [anyIn.organisation, anyIn.outbox, anyIn.sweep],
+    duePartitions: [anyIn.due],
     timeoutSeconds: 60,
   },
   'relay-outbox': {
     description: 'Publishes outbox items from the table stream to the event bus',
     access: ['bus:put', 'table:delete'],
-    partitions: ['OUTBOX#*'],
+    partitions: [anyIn.outbox],
     outboxStream: true,
     timeoutSeconds: 60,
   },

@@ -3,6 +3,7 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
+import { emailHasher } from '../../shared/adapters/email-hash';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
 import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
@@ -27,7 +28,7 @@ const env = readEnv([
   'EMAIL_CONFIGURATION_SET',
   'PUBLIC_API_URL',
 ]);
-const participants = dynamoParticipants(documents, env.TABLE_NAME);
+const participants = dynamoParticipants(documents, env.TABLE_NAME, emailHasher(env.TOKEN_SECRET_ID));
 const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
 const emails = idempotentEmailSender({
   tableName: env.TABLE_NAME,

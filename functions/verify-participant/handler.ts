@@ -1,6 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
+import { emailHasher } from '../../shared/adapters/email-hash';
 import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoParticipants } from '../../shared/data/participants';
@@ -10,7 +11,7 @@ import { Problem } from '../../shared/http/problem';
 import { httpHandler } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
-const participants = dynamoParticipants(documents, TABLE_NAME);
+const participants = dynamoParticipants(documents, TABLE_NAME, emailHasher(TOKEN_SECRET_ID));
 
 const invalidLink = (error: TokenError) =>
   error.reason === 'expired'

@@ -2,7 +2,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Context } from 'aws-lambda';
-import { tableDefinition } from '../data/table';
+import { PARTITIONS, tableDefinition } from '../data/table';
 import type { RenderedEmail } from '../email/templates';
 import { EVENT_ARCHIVE_RETENTION_DAYS } from '../events/rules';
 import { dynamodb, ses } from './aws';
@@ -55,7 +55,7 @@ export const idempotentEmailSender = (options: {
     awsSdkV3Client: dynamodb,
     keyAttr: tableDefinition.partitionKey,
     sortKeyAttr: tableDefinition.sortKey,
-    staticPkValue: 'IDEMPOTENCY#email',
+    staticPkValue: `${PARTITIONS.idempotency}email`,
     expiryAttr: tableDefinition.ttlAttribute,
   });
 

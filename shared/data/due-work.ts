@@ -10,9 +10,9 @@ import { dueUntil } from '../domain/due-work';
 import type { DueEntry, DueWorkStore } from '../domain/ports';
 import type { OutgoingEvent } from '../events/catalogue';
 import { outboxItem } from './outbox';
-import { tableDefinition } from './table';
+import { PARTITIONS, tableDefinition } from './table';
 
-const CURSOR = { pk: 'SWEEP#due', sk: 'CURSOR' };
+const CURSOR = { pk: `${PARTITIONS.sweep}due`, sk: 'CURSOR' };
 
 /** The due index, read bucket by bucket, and the one-time hand-over of each due item to an event. */
 export const dynamoDueWork = (client: DynamoDBDocumentClient, tableName: string): DueWorkStore => ({

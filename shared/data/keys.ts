@@ -1,20 +1,17 @@
-import { createHash } from 'node:crypto';
-import { normaliseEmail } from '../domain/participant';
-import { OUTBOX_PREFIX } from './table';
+import { OUTBOX_PREFIX, PARTITIONS } from './table';
+
+const ORG = PARTITIONS.organisation;
 
 /** Key builders: the access patterns of the single table, in one place. */
 export const keys = {
-  organisation: (orgId: string) => ({ pk: `ORG#${orgId}`, sk: 'ORG' }),
+  organisation: (orgId: string) => ({ pk: `${ORG}${orgId}`, sk: 'ORG' }),
   participant: (orgId: string, participantId: string) => ({
-    pk: `ORG#${orgId}`,
+    pk: `${ORG}${orgId}`,
     sk: `PARTICIPANT#${participantId}`,
   }),
-  participantsByStatus: (orgId: string) => `ORG#${orgId}#PARTICIPANTS`,
-  /** Keyed by a hash so an address never appears in a key (keys reach metrics and logs). */
-  emailClaim: (orgId: string, email: string) => ({
-    pk: `ORG#${orgId}`,
-    sk: `EMAIL#${createHash('sha256').update(normaliseEmail(email)).digest('hex')}`,
-  }),
+  participantsByStatus: (orgId: string) => `${ORG}${orgId}#PARTICIPANTS`,
+  /** Keyed by the address's pseudonym (see email-hash.ts), so no address appears in a key. */
+  emailClaim: (orgId: string, emailHash: string) => ({ pk: `${ORG}${orgId}`, sk: `EMAIL#${emailHash}` }),
   outbox: (eventId: string) => ({ pk: `${OUTBOX_PREFIX}${eventId}`, sk: 'EVENT' }),
 };
 

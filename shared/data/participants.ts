@@ -47,7 +47,11 @@ const conditionFailedAt = (error: unknown, index: number) =>
   error instanceof TransactionCanceledException &&
   error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
 
-export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: string): ParticipantStore => {
+export const dynamoParticipants = (
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  hashEmail: (email: string) => Promise<string>,
+): ParticipantStore => {
   const get = async (orgId: string, participantId: string) => {
     const { Item } = await client.send(
       new GetCommand({
@@ -77,7 +81,7 @@ export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: st
     async register(participant, event) {
       const now = new Date(participant.createdAt);
       const expiresAt = epochSeconds(now) + UNVERIFIED_TTL_SECONDS;
-      const claim = keys.emailClaim(participant.orgId, participant.email);
+      const claim = keys.emailClaim(participant.orgId, await hashEmail(participant.email));
       try {
         await withConflictRetry(() =>
           client.send(
@@ -127,6 +131,7 @@ export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: st
 
     async markVerified(participant, verifiedAt, event) {
       const verified: Participant = { ...participant, status: 'verified', verifiedAt };
+      const claim = keys.emailClaim(participant.orgId, await hashEmail(participant.email));
       try {
         await withConflictRetry(() =>
           client.send(
@@ -152,7 +157,7 @@ export const dynamoParticipants = (client: DynamoDBDocumentClient, tableName: st
                   // A verified person's claim on their address is kept for as long as they are.
                   Update: {
                     TableName: tableName,
-                    Key: keys.emailClaim(participant.orgId, participant.email),
+                    Key: claim,
                     UpdateExpression: 'REMOVE expiresAt',
                     ConditionExpression: 'participantId = :id',
                     ExpressionAttributeValues: { ':id': participant.participantId },

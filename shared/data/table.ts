@@ -15,8 +15,21 @@ export const tableDefinition = {
   streamView: 'NEW_IMAGE',
 } as const;
 
+/**
+ * Partition key prefixes: every item's partition key starts with one. IAM limits each function to the
+ * prefixes it needs (dynamodb:LeadingKeys), built from these same constants.
+ */
+export const PARTITIONS = {
+  organisation: 'ORG#',
+  outbox: 'OUTBOX#',
+  sweep: 'SWEEP#',
+  idempotency: 'IDEMPOTENCY#',
+  /** The due index's own partition key. */
+  due: 'DUE#',
+} as const;
+
 /** Outbox items' partition key prefix; the relay's stream filter selects them. */
-export const OUTBOX_PREFIX = 'OUTBOX#';
+export const OUTBOX_PREFIX = PARTITIONS.outbox;
 
 /**
  * Which stream records the outbox relay receives. The Lambda event-source mapping filters with it in AWS;

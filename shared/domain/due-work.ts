@@ -1,3 +1,5 @@
+import { PARTITIONS } from '../data/table';
+
 /**
  * Due work: things that must happen at a time (a reminder, later a meeting) are indexed by the hour they
  * fall due in, so an hourly sweep reads one or two small partitions instead of scanning the table.
@@ -8,7 +10,7 @@ export type DueKind = 'verify-reminder' | 'outbox-redrive';
 const HOUR_MS = 3_600_000;
 
 /** The due index's partition for a moment: `DUE#2026-11-25T21`. */
-export const hourBucket = (at: Date) => `DUE#${at.toISOString().slice(0, 13)}`;
+export const hourBucket = (at: Date) => `${PARTITIONS.due}${at.toISOString().slice(0, 13)}`;
 
 /** The due index's sort key: due time first, so one bucket can be read up to a moment. */
 export const dueSortKey = (dueAt: Date, kind: DueKind, ...ids: string[]) =>
@@ -24,7 +26,7 @@ export const dueUntil = (at: Date) => `${at.toISOString()}#\uffff`;
 export const bucketsToSweep = (now: Date, lastFinished: string | undefined, lookbackHours = 24): string[] => {
   const current = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
   const first = lastFinished
-    ? Date.parse(`${lastFinished.slice('DUE#'.length)}:00:00.000Z`) + HOUR_MS
+    ? Date.parse(`${lastFinished.slice(PARTITIONS.due.length)}:00:00.000Z`) + HOUR_MS
     : current - lookbackHours * HOUR_MS;
   const buckets: string[] = [];
   for (let at = Math.max(first, current - 31 * 24 * HOUR_MS); at <= current; at += HOUR_MS) {

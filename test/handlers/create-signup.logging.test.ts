@@ -6,6 +6,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/create-signup/handler';
 import { fullSignup, ORG_ID, organisation, REQUEST_TIME } from '../fixtures/domain';
 import { httpEvent, lambdaContext } from '../helpers/events';
+import { mockSecrets } from '../helpers/secrets';
 
 // The logger reads its level when the handler module loads, and resets to it on every warm invocation:
 // set DEBUG before the imports above run, so every line the function can write at any level is written.
@@ -17,6 +18,7 @@ afterAll(() => {
 });
 
 const ddb = mockClient(DynamoDBDocumentClient);
+const { secrets, serve } = mockSecrets();
 
 const signupEvent = (body: unknown, orgId = ORG_ID) =>
   httpEvent({
@@ -38,6 +40,8 @@ const invoke = async (body: unknown, orgId?: string) =>
 let output: string[];
 
 beforeEach(() => {
+  secrets.reset();
+  serve();
   ddb.reset();
   ddb.on(GetCommand).resolves({});
   ddb

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -14,8 +13,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/create-signup/handler';
 import { fullSignup, minimalSignup, ORG_ID, organisation, REQUEST_TIME } from '../fixtures/domain';
 import { httpEvent, lambdaContext } from '../helpers/events';
+import { claimSortKey, mockSecrets } from '../helpers/secrets';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+const { secrets, serve } = mockSecrets();
 const TABLE = 'kindred-test';
 
 const signupEvent = (body: unknown, options: { orgId?: string; headers?: Record<string, string> } = {}) => {
@@ -55,6 +56,8 @@ const transactItems = () => {
 };
 
 beforeEach(() => {
+  secrets.reset();
+  serve();
   ddb.reset();
   ddb.on(GetCommand).resolves({});
 });
@@ -85,10 +88,9 @@ describe('create-signup', () => {
     expect(participantId).toMatch(/^[0-9a-f-]{36}$/);
     const expiresAt = Math.floor(REQUEST_TIME.getTime() / 1000) + 7 * 86_400;
 
-    const addressHash = createHash('sha256').update(fullSignup.email.toLowerCase()).digest('hex');
     expect(claim).toMatchObject({
       TableName: TABLE,
-      Item: { pk: `ORG#${ORG_ID}`, sk: `EMAIL#${addressHash}`, participantId, expiresAt },
+      Item: { pk: `ORG#${ORG_ID}`, sk: claimSortKey(fullSignup.email), participantId, expiresAt },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     expect(Object.keys(claim?.Item ?? {}).sort()).toEqual(['expiresAt', 'participantId', 'pk', 'sk']);
@@ -342,7 +344,7 @@ describe('create-signup', () => {
       ddb.on(TransactWriteCommand).rejects(cancelled());
       const claimKey = {
         pk: `ORG#${ORG_ID}`,
-        sk: `EMAIL#${createHash('sha256').update(minimalSignup.email.toLowerCase()).digest('hex')}`,
+        sk: claimSortKey(minimalSignup.email),
       };
       ddb
         .on(GetCommand, { Key: claimKey })

@@ -47,6 +47,7 @@ const bodyOf = (response: APIGatewayProxyStructuredResultV2) => JSON.parse(respo
 beforeEach(() => {
   ddb.reset();
   secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
   ddb.on(GetCommand).resolves({});
   ddb.on(PutCommand).resolves({});
 });

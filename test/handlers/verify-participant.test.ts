@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -9,6 +8,7 @@ import { handler } from '../../functions/verify-participant/handler';
 import { issueToken } from '../../shared/adapters/tokens';
 import { ORG_ID, participant } from '../fixtures/domain';
 import { httpEvent, lambdaContext } from '../helpers/events';
+import { claimSortKey } from '../helpers/secrets';
 
 const TABLE = 'kindred-test';
 const SECRET = 'kindred-test-signing-secret-4f9a';
@@ -99,7 +99,7 @@ describe('verify-participant', () => {
       TableName: TABLE,
       Key: {
         pk: `ORG#${ORG_ID}`,
-        sk: `EMAIL#${createHash('sha256').update(pending.email.toLowerCase()).digest('hex')}`,
+        sk: claimSortKey(pending.email),
       },
       UpdateExpression: 'REMOVE expiresAt',
       ExpressionAttributeValues: { ':id': pending.participantId },
