@@ -19,7 +19,19 @@ const deps = {
   ids: { next: () => randomUUID() },
 };
 
+/**
+ * Every accepted signup takes at least this long to answer, so a repeated address (which does a little
+ * more work) cannot be told from a new one by timing.
+ */
+const RESPONSE_FLOOR_MS = 120;
+
 export const handler = httpHandler(
   { path: z.object({ orgId: Id }), body: SignupRequest },
-  async ({ path, body, now }) => ({ status: 202, body: await signUp(deps, path.orgId, body, now) }),
+  async ({ path, body, now }) => {
+    const [accepted] = await Promise.all([
+      signUp(deps, path.orgId, body, now),
+      new Promise((resolve) => setTimeout(resolve, RESPONSE_FLOOR_MS)),
+    ]);
+    return { status: 202, body: accepted };
+  },
 );

@@ -5,6 +5,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../shared/events/catalogue';
 import {
+  EVENT_ARCHIVE_RETENTION_DAYS,
   type EventRule,
   eventRules,
   type ScheduleRule,
@@ -52,7 +53,7 @@ export class PlatformEventBus extends Construct {
       archiveName: resourceName(props.stage),
       description: 'Every kindred event, for replay after a consumer fix',
       eventPattern: { source: [EVENT_SOURCE] },
-      retention: props.archiveRetention ?? Duration.days(30),
+      retention: props.archiveRetention ?? Duration.days(EVENT_ARCHIVE_RETENTION_DAYS),
     });
     this.deadLetterQueue = new DeadLetterQueue(this, 'TargetDlq', {
       holds: 'events EventBridge could not deliver to a rule target within 24 hours',

@@ -47,7 +47,12 @@ export interface LocalBusOptions {
   deliver: (target: string, event: AnyEvent) => Promise<unknown>;
   now: () => Date;
   storePath?: string;
-  /** Attempts before an event is dead-lettered, and the first retry's delay (doubled each time). */
+  /**
+   * Attempts before a delivery is dead-lettered, and the first retry's delay (doubled each time). The
+   * default mirrors a Lambda target in AWS: EventBridge hands the event over once, Lambda runs it and
+   * retries twice, then sends it to the function's on-failure queue (the dead letters here); minutes there
+   * are fractions of a second here.
+   */
   retry?: { attempts: number; baseDelayMs: number };
   /** How many events the log keeps (oldest settled ones go first). */
   keep?: number;
@@ -90,7 +95,7 @@ const entryError = (entry: PutEventsEntry, busName: string): [string, string] | 
 };
 
 export const createLocalBus = (options: LocalBusOptions) => {
-  const retry = options.retry ?? { attempts: 4, baseDelayMs: 250 };
+  const retry = options.retry ?? { attempts: 3, baseDelayMs: 250 };
   const keep = options.keep ?? 2000;
   const store = jsonStore<{ events: LoggedEvent[] }>(options.storePath, () => ({ events: [] }));
   const rules = options.rules.map((rule) => ({ ...rule, pattern: parseEventPattern(rule.eventPattern) }));

@@ -290,6 +290,29 @@ describe('send-signup-email', () => {
     expect(dynamodb.commandCalls(UpdateItemCommand)).toHaveLength(0);
   });
 
+  it('fails without the recipient address in the error when SES names it', async () => {
+    // Prepare: SES's sandbox refusal names the recipient, and Lambda logs and dead-letters error messages
+    const refusal = Object.assign(
+      new Error(`Email address is not verified. The following identities failed the check: ${person.email}`),
+      { name: 'MessageRejected', $metadata: { httpStatusCode: 400 } },
+    );
+    ses.on(SendEmailCommand).rejects(refusal);
+
+    // Act
+    const outcome = invoke(signedUp());
+
+    // Assess
+    const error = await outcome.then(
+      () => undefined,
+      (caught: Error) => caught,
+    );
+    expect(error?.name).toBe('EmailSendError');
+    expect(error?.message).toBe('SES refused or failed the send: MessageRejected (HTTP 400)');
+    expect(JSON.stringify({ ...error, message: error?.message, stack: error?.stack })).not.toContain(
+      person.email,
+    );
+  });
+
   it('sends nothing when the participant is gone', async () => {
     // Prepare
     documents.on(GetCommand, { Key: participantKey }).resolves({});
