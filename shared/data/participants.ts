@@ -1,5 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { dueSortKey, hourBucket, verifyReminderDue } from '../domain/due-work';
 import type { Participant } from '../domain/participant';
 import type { ParticipantStore } from '../domain/ports';
@@ -75,6 +80,10 @@ export const dynamoParticipants = (
     return participant as Participant;
   };
 
+  /** One transaction, run again if it lost a race (each attempt builds its items afresh). */
+  const transact = (items: NonNullable<TransactWriteCommandInput['TransactItems']>) =>
+    withConflictRetry(() => client.send(new TransactWriteCommand({ TransactItems: items })));
+
   return {
     get,
 
@@ -83,38 +92,32 @@ export const dynamoParticipants = (
       const expiresAt = epochSeconds(now) + UNVERIFIED_TTL_SECONDS;
       const claim = keys.emailClaim(participant.orgId, await hashEmail(participant.email));
       try {
-        await withConflictRetry(() =>
-          client.send(
-            new TransactWriteCommand({
-              TransactItems: [
-                {
-                  Put: {
-                    TableName: tableName,
-                    Item: { ...claim, participantId: participant.participantId, expiresAt },
-                    // A claim past its expiry is gone in all but name (TTL deletes within a day or two).
-                    ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-                    ExpressionAttributeValues: { ':now': epochSeconds(now) },
-                    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                  },
-                },
-                {
-                  Put: {
-                    TableName: tableName,
-                    Item: {
-                      ...keys.participant(participant.orgId, participant.participantId),
-                      ...lookup(participant),
-                      ...participant,
-                      ...reminderDue(participant),
-                      expiresAt,
-                    },
-                    ConditionExpression: 'attribute_not_exists(pk)',
-                  },
-                },
-                { Put: { TableName: tableName, Item: outboxItem(event, now) } },
-              ],
-            }),
-          ),
-        );
+        await transact([
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...claim, participantId: participant.participantId, expiresAt },
+              // A claim past its expiry is gone in all but name (TTL deletes within a day or two).
+              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+              ExpressionAttributeValues: { ':now': epochSeconds(now) },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          {
+            Put: {
+              TableName: tableName,
+              Item: {
+                ...keys.participant(participant.orgId, participant.participantId),
+                ...lookup(participant),
+                ...participant,
+                ...reminderDue(participant),
+                expiresAt,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+        ]);
         return { created: true };
       } catch (error) {
         if (!conditionFailedAt(error, 0)) throw error;
@@ -133,41 +136,35 @@ export const dynamoParticipants = (
       const verified: Participant = { ...participant, status: 'verified', verifiedAt };
       const claim = keys.emailClaim(participant.orgId, await hashEmail(participant.email));
       try {
-        await withConflictRetry(() =>
-          client.send(
-            new TransactWriteCommand({
-              TransactItems: [
-                {
-                  Update: {
-                    TableName: tableName,
-                    Key: keys.participant(participant.orgId, participant.participantId),
-                    UpdateExpression:
-                      'SET #status = :verified, verifiedAt = :at, lookupSk = :lookupSk REMOVE expiresAt, duePk, dueSk, dueKind',
-                    ConditionExpression: '#status = :pending',
-                    ExpressionAttributeNames: { '#status': 'status' },
-                    ExpressionAttributeValues: {
-                      ':verified': 'verified',
-                      ':pending': 'pending',
-                      ':at': verifiedAt,
-                      ':lookupSk': lookup(verified).lookupSk,
-                    },
-                  },
-                },
-                {
-                  // A verified person's claim on their address is kept for as long as they are.
-                  Update: {
-                    TableName: tableName,
-                    Key: claim,
-                    UpdateExpression: 'REMOVE expiresAt',
-                    ConditionExpression: 'participantId = :id',
-                    ExpressionAttributeValues: { ':id': participant.participantId },
-                  },
-                },
-                { Put: { TableName: tableName, Item: outboxItem(event, new Date(verifiedAt)) } },
-              ],
-            }),
-          ),
-        );
+        await transact([
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.participant(participant.orgId, participant.participantId),
+              UpdateExpression:
+                'SET #status = :verified, verifiedAt = :at, lookupSk = :lookupSk REMOVE expiresAt, duePk, dueSk, dueKind',
+              ConditionExpression: '#status = :pending',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':verified': 'verified',
+                ':pending': 'pending',
+                ':at': verifiedAt,
+                ':lookupSk': lookup(verified).lookupSk,
+              },
+            },
+          },
+          {
+            // A verified person's claim on their address is kept for as long as they are.
+            Update: {
+              TableName: tableName,
+              Key: claim,
+              UpdateExpression: 'REMOVE expiresAt',
+              ConditionExpression: 'participantId = :id',
+              ExpressionAttributeValues: { ':id': participant.participantId },
+            },
+          },
+          { Put: { TableName: tableName, Item: outboxItem(event, new Date(verifiedAt)) } },
+        ]);
         return 'verified';
       } catch (error) {
         if (!conditionFailedAt(error, 0) && !conditionFailedAt(error, 1)) throw error;
