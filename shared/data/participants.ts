@@ -80,7 +80,7 @@ export const dynamoParticipants = (
     return participant as Participant;
   };
 
-  /** One transaction, run again if it lost a race (each attempt builds its items afresh). */
+  /** One transaction, sent again as it was if it lost a race. */
   const transact = (items: NonNullable<TransactWriteCommandInput['TransactItems']>) =>
     withConflictRetry(() => client.send(new TransactWriteCommand({ TransactItems: items })));
 
