@@ -11,6 +11,15 @@ export const isTimeZone = (value: string) => {
   }
 };
 
+/**
+ * Letters and marks, spaces, and the punctuation of names across scripts: apostrophes, hyphens (ASCII,
+ * U+2010/2011, Hebrew maqaf), dots and middle dots (Catalan, Chinese, Japanese), Hebrew geresh/gershayim,
+ * commas (", Jr."), and the zero-width (non-)joiners Persian and Sinhala need.
+ */
+const NAME = /^[\p{L}'’][\p{L}\p{M}\p{Zs}.,'’\-\u2010\u2011\u05BE\u05F3\u05F4\u00B7\u30FB\u200C\u200D]*$/u;
+/** `://`, `www.`, or a dot followed by two letters (a domain), which "J.R.R." and "Smith, Jr." are not. */
+const LINK_LIKE = /:\/\/|www\.|\.\p{L}{2,}/iu;
+
 const Tag = z.string().trim().min(1).max(80);
 const Tags = z.array(Tag).max(20);
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM (24-hour)');
@@ -28,17 +37,15 @@ export const AvailabilitySlot = z
 /** What the signup form sends. Strict: an unknown field is a mistake worth naming, not something to drop. */
 export const SignupRequest = z.strictObject({
   email: z.email('a valid email address').max(254),
-  // Letters, marks, spaces and the punctuation names use: a name is greeted in an email from the
-  // organisation, so it must not be able to carry a link or markup to someone else's inbox.
+  // Letters, marks and the joiners and punctuation real names use; a name is greeted in an email from
+  // the organisation, so anything that reads as a link is refused.
   name: z
     .string()
     .trim()
     .min(1, { message: 'your name', abort: true })
     .max(100, { abort: true })
-    .regex(
-      /^\p{L}[\p{L}\p{M}\p{Zs}.'’-]*$/u,
-      'a name in letters (with spaces, hyphens, apostrophes or dots)',
-    ),
+    .regex(NAME, { message: 'a name in letters (with spaces, hyphens, apostrophes or dots)', abort: true })
+    .refine((name) => !LINK_LIKE.test(name), 'a name, not a web address'),
   role: Role,
   timezone: z
     .string()

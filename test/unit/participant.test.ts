@@ -30,6 +30,8 @@ describe('SignupRequest', () => {
     ['blank name', { name: '   ' }, '/name'],
     ['name too long', { name: 'a'.repeat(101) }, '/name'],
     ['name carrying a link', { name: 'https://evil.example/login' }, '/name'],
+    ['name that is a bare domain', { name: 'www.evil.example' }, '/name'],
+    ['name naming a domain', { name: 'Visit evil.com now' }, '/name'],
     ['name carrying markup', { name: 'Ada <b>Lovelace</b>' }, '/name'],
     ['role', { role: 'coach' }, '/role'],
     ['timezone', { timezone: 'Mars/Base' }, '/timezone'],
@@ -68,12 +70,28 @@ describe('SignupRequest', () => {
     );
   });
 
-  it.each(["Zoë O'Neil-Ng", 'José María', '李小龍', 'Nguyễn Văn A', 'J. R. R. Tolkien', 'Siân Llŷr'])(
-    'accepts the name %s',
-    (name) => {
-      expect(badFields({ ...minimalSignup, name })).toEqual([]);
-    },
-  );
+  it.each([
+    "Zoë O'Neil-Ng",
+    'José María',
+    '李小龍',
+    'Nguyễn Văn A',
+    'J. R. R. Tolkien',
+    'J.R.R. Tolkien',
+    'Siân Llŷr',
+    'علی‌رضا',
+    'ශ්‍රී ලාල්',
+    'Marcel·la Puig',
+    '阿依古丽·艾买提',
+    'ジョン・スミス',
+    'ג׳ניפר',
+    'בן־גוריון',
+    'Jean‐Luc',
+    'Mary Smith, Jr.',
+    '’Abdu’l-Bahá',
+    'Kaʻiulani',
+  ])('accepts the name %s', (name) => {
+    expect(badFields({ ...minimalSignup, name })).toEqual([]);
+  });
 
   it('names every missing required field', () => {
     expect(badFields({}).sort()).toEqual(['/consent', '/email', '/name', '/role', '/timezone']);
