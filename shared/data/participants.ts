@@ -11,6 +11,9 @@ import type { ParticipantStore } from '../domain/ports';
 import { DAY_SECONDS, epochSeconds, keys } from './keys';
 import { outboxItem } from './outbox';
 
+/** A participant as read back: with where the claim on its address was stored. */
+type Stored = Participant & { claimSk?: string };
+
 /** Unverified signups (and their address claims) are deleted by TTL after this long: keep the least data. */
 export const UNVERIFIED_TTL_SECONDS = 7 * DAY_SECONDS;
 
@@ -77,7 +80,8 @@ export const dynamoParticipants = (
       dueKind: _dk,
       ...participant
     } = Item;
-    return participant as Participant;
+    // claimSk stays on the object: markVerified finds the claim by it, whatever became of the pseudonym key.
+    return participant as Stored;
   };
 
   /** One transaction, sent again as it was if it lost a race. */
@@ -111,6 +115,7 @@ export const dynamoParticipants = (
                 ...lookup(participant),
                 ...participant,
                 ...reminderDue(participant),
+                claimSk: claim.sk,
                 expiresAt,
               },
               ConditionExpression: 'attribute_not_exists(pk)',
@@ -134,7 +139,10 @@ export const dynamoParticipants = (
 
     async markVerified(participant, verifiedAt, event) {
       const verified: Participant = { ...participant, status: 'verified', verifiedAt };
-      const claim = keys.emailClaim(participant.orgId, await hashEmail(participant.email));
+      const { claimSk } = participant as Stored;
+      const claim = claimSk
+        ? { pk: keys.organisation(participant.orgId).pk, sk: claimSk }
+        : keys.emailClaim(participant.orgId, await hashEmail(participant.email));
       try {
         await transact([
           {

@@ -65,6 +65,21 @@ beforeEach(() => {
 });
 
 describe('verify-participant', () => {
+  it('finds the claim on the address where the signup stored it, whatever the pseudonym key is now', async () => {
+    // Prepare: a participant stored with the sort key of its claim
+    ddb
+      .on(GetCommand, { Key: participantKey })
+      .resolves({ Item: stored({ claimSk: 'EMAIL#stored-at-signup' }) });
+
+    // Act
+    const response = await invoke(verifyEvent({ token: tokenFor() }));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    const [, claim] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(claim?.Update?.Key).toEqual({ pk: participantKey.pk, sk: 'EMAIL#stored-at-signup' });
+  });
+
   it('confirms a pending participant with an HTML page and one transaction', async () => {
     // Prepare
     ddb.on(GetCommand, { Key: participantKey }).resolves({ Item: stored() });
