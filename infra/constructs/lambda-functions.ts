@@ -18,7 +18,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { envNames } from '../../shared/config';
-import { outboxStreamFilter } from '../../shared/data/table';
+import { outboxStreamFilter, outboxStreamPolicy } from '../../shared/data/table';
 import { eventRules, scheduleRules } from '../../shared/events/rules';
 import {
   type Access,
@@ -253,11 +253,12 @@ export class LambdaFunctions extends Construct {
     fn.addEventSource(
       new DynamoEventSource(this.props.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
+        batchSize: outboxStreamPolicy.batchSize,
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
-        retryAttempts: 10,
-        maxRecordAge: Duration.hours(24),
+        retryAttempts: outboxStreamPolicy.retryAttempts,
+        // Past this the sweep's redrive takes over, so a record is never published by both at once.
+        maxRecordAge: Duration.seconds(outboxStreamPolicy.maxRecordAgeSeconds),
         onFailure: new SqsDlq(this.streamDeadLetterQueue.queue),
         // The same pattern the local relay matches with; only INSERTs of OUTBOX# items reach the function.
         filters: [FilterCriteria.filter(outboxStreamFilter)],

@@ -7,7 +7,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { outboxStreamFilter } from '../../shared/data/table';
+import { outboxStreamFilter, outboxStreamPolicy } from '../../shared/data/table';
 import { matchesEventPattern, parseEventPattern } from './event-pattern';
 import { jsonStore } from './json-store';
 
@@ -22,6 +22,8 @@ interface Checkpoints {
   streamArn?: string;
   /** Per shard: the last sequence number handed over successfully, or 'done' for a closed, drained shard. */
   shards: Record<string, string>;
+  /** Records given up on after the mapping's attempts (what the stream's on-failure queue gets in AWS). */
+  gaveUp?: { shardId: string; sequenceNumber: string; at: string }[];
 }
 
 export const startStreamRelay = (options: {
@@ -33,6 +35,11 @@ export const startStreamRelay = (options: {
   checkpointPath?: string;
   pollMs?: number;
   batchSize?: number;
+  /**
+   * Attempts before a record is given up on (the mapping's retry policy). Its age limit is not applied
+   * locally, where the clock can move days at once.
+   */
+  retryAttempts?: number;
 }) => {
   const filter = parseEventPattern(outboxStreamFilter);
   const store = jsonStore<Checkpoints>(options.checkpointPath, () => ({ shards: {} }));
@@ -43,6 +50,8 @@ export const startStreamRelay = (options: {
   let timer: NodeJS.Timeout | undefined;
   let backlog = 0;
   let streamArnOnce: Promise<string | undefined> | undefined;
+  const failures = new Map<string, number>();
+  const retryAttempts = options.retryAttempts ?? outboxStreamPolicy.retryAttempts;
 
   const toLambdaRecord = (record: _Record, streamArn: string) => ({
     eventID: record.eventID,
@@ -108,15 +117,35 @@ export const startStreamRelay = (options: {
           .filter((r) => matchesEventPattern(filter, r));
         const acceptedUpTo = records.at(-1)?.dynamodb?.SequenceNumber as string;
         if (selected.length > 0) {
-          const response = await options.relay({ Records: selected } as DynamoDBStreamEvent);
-          const failed = response?.batchItemFailures?.[0]?.itemIdentifier;
+          // A function error fails the whole batch, from its first record, as it does in Lambda.
+          const failed = await options
+            .relay({ Records: selected } as DynamoDBStreamEvent)
+            .then((response) => response?.batchItemFailures?.[0]?.itemIdentifier)
+            .catch(() => selected[0]?.dynamodb?.SequenceNumber);
           if (failed) {
-            // Lambda retries from the failed record: keep the checkpoint just before it.
+            const attempts = (failures.get(failed) ?? 0) + 1;
             const index = records.findIndex((r) => r.dynamodb?.SequenceNumber === failed);
-            const previous = index > 0 ? records[index - 1]?.dynamodb?.SequenceNumber : checkpoint;
+            if (attempts >= retryAttempts) {
+              // The mapping gives up on the record and moves on; its outbox item waits for the redrive.
+              failures.delete(failed);
+              store.save({
+                ...store.get(),
+                shards: { ...store.get().shards, [shardId]: failed },
+                gaveUp: [
+                  ...(store.get().gaveUp ?? []),
+                  { shardId, sequenceNumber: failed, at: new Date().toISOString() },
+                ],
+              });
+              console.error(`outbox relay: gave up on stream record ${failed} after ${attempts} attempts`);
+              break;
+            }
+            failures.set(failed, attempts);
+            // Lambda retries from the failed record: keep the checkpoint just before it.
+            const previous =
+              index > 0 ? records[index - 1]?.dynamodb?.SequenceNumber : store.get().shards[shardId];
             if (previous)
               store.save({ ...store.get(), shards: { ...store.get().shards, [shardId]: previous } });
-            throw new Error(`relay reported a failed record at ${failed}`);
+            throw new Error(`relay reported a failed record at ${failed} (attempt ${attempts})`);
           }
           handed += selected.length;
         }
@@ -155,15 +184,22 @@ export const startStreamRelay = (options: {
       for (;;) {
         while (busy) await new Promise((r) => setTimeout(r, 10));
         busy = true;
+        let failed = false;
         try {
           backlog = await pollOnce();
+        } catch {
+          // A failing record is retried, then given up on, as the mapping does; keep going until then.
+          failed = true;
         } finally {
           busy = false;
         }
-        if (backlog === 0) return;
+        if (!failed && backlog === 0) return;
         if (Date.now() > deadline) throw new Error('the outbox relay did not drain');
+        if (failed) await new Promise((r) => setTimeout(r, 20));
       }
     },
+    /** Stream records given up on, as the mapping's on-failure queue would hold them. */
+    gaveUp: () => store.get().gaveUp ?? [],
     async stop() {
       stopped = true;
       clearTimeout(timer);

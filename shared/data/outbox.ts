@@ -5,15 +5,17 @@ import { dueSortKey, hourBucket } from '../domain/due-work';
 import type { Outbox } from '../domain/ports';
 import { type OutgoingEvent, parseDetail } from '../events/catalogue';
 import { DAY_SECONDS, epochSeconds, keys } from './keys';
+import { outboxStreamPolicy } from './table';
 
 /** Outbox items outlive the stream's 24 h retention, then expire. */
 const OUTBOX_TTL_SECONDS = 3 * DAY_SECONDS;
 
 /**
  * The relay deletes each item it has published. One still here this long after it was written was never
- * published (the relay gave up on it), and the sweep of due work writes it again for the relay.
+ * published: the stream mapping gave up on it (it gives up on records an hour old), and the sweep of due
+ * work writes it again for the relay.
  */
-export const OUTBOX_REDRIVE_AFTER_MS = 10 * 60 * 1000;
+export const OUTBOX_REDRIVE_AFTER_MS = (outboxStreamPolicy.maxRecordAgeSeconds + 15 * 60) * 1000;
 
 /**
  * The outbox item for an event, to put in the same transaction as the state change it announces.

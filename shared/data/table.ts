@@ -40,6 +40,17 @@ export const outboxStreamFilter = {
   dynamodb: { NewImage: { pk: { S: [{ prefix: OUTBOX_PREFIX }] } } },
 } as const;
 
+/**
+ * How the relay is fed from the stream (the Lambda event-source mapping in AWS, the local relay's loop):
+ * after this many attempts, or once a record is this old, the mapping gives up on it. Outbox items the
+ * relay never published are written again by the sweep some time after that (OUTBOX_REDRIVE_AFTER_MS).
+ */
+export const outboxStreamPolicy = {
+  batchSize: 100,
+  retryAttempts: 10,
+  maxRecordAgeSeconds: 3600,
+} as const;
+
 /** CreateTable input for DynamoDB Local, derived from the definition above. */
 export const createTableInput = (tableName: string) => {
   const { partitionKey, sortKey, lookupIndex, dueIndex } = tableDefinition;

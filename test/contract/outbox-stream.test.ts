@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionName, type FunctionSpec, functionSpecs } from '../../infra/functions';
-import { outboxStreamFilter, tableDefinition } from '../../shared/data/table';
+import { OUTBOX_REDRIVE_AFTER_MS } from '../../shared/data/outbox';
+import { outboxStreamFilter, outboxStreamPolicy, tableDefinition } from '../../shared/data/table';
 import {
   type CfnResourceJson,
   dig,
@@ -71,9 +72,13 @@ describe('outbox stream', () => {
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         MaximumRetryAttempts: 10,
-        MaximumRecordAgeInSeconds: 86_400,
+        MaximumRecordAgeInSeconds: 3600,
       });
       expect(template.Resources[onFailureQueue(mappingOf(name))]?.Type).toBe('AWS::SQS::Queue');
     },
   );
+
+  it('gives up on a record before the sweep redrives its outbox item, so the two never overlap', () => {
+    expect(OUTBOX_REDRIVE_AFTER_MS).toBeGreaterThan(outboxStreamPolicy.maxRecordAgeSeconds * 1000);
+  });
 });

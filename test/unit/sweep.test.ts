@@ -303,16 +303,16 @@ describe('sweepDueWork', () => {
     });
   });
 
-  it('writes again an outbox item the relay never published, ten minutes on, with the same event', async () => {
+  it('writes again an outbox item the relay never published, after the stream gave up on it, with the same event', async () => {
     // Prepare: an outbox item written at 09:00 and never deleted by the relay
     const written = new Date('2026-03-10T09:00:00.000Z');
     const event = { detailType: 'ParticipantVerified', detail: detailExamples.ParticipantVerified } as const;
     const item = outboxItem(event, written);
     const store = new MemoryDueWork([item], 'DUE#2026-03-10T08');
 
-    // Act: a sweep before it is due, and one after
-    const early = await sweepDueWork(store, new Date('2026-03-10T09:09:00.000Z'));
-    const late = await sweepDueWork(store, new Date('2026-03-10T10:00:00.000Z'));
+    // Act: a sweep while the stream may still publish it (its mapping gives up after an hour), and one after
+    const early = await sweepDueWork(store, new Date('2026-03-10T10:14:00.000Z'));
+    const late = await sweepDueWork(store, new Date('2026-03-10T11:00:00.000Z'));
 
     // Assess
     expect(early.handedOver).toBe(0);
