@@ -16,7 +16,8 @@ export type Access =
   | 'table:get' // dynamodb:GetItem
   | 'table:put' // dynamodb:PutItem (also a Put inside TransactWriteItems)
   | 'table:update' // dynamodb:UpdateItem (also an Update inside TransactWriteItems)
-  | 'table:delete' // dynamodb:DeleteItem, dynamodb:BatchWriteItem (used for deletes only)
+  | 'table:delete' // dynamodb:DeleteItem
+  | 'table:batch-delete' // dynamodb:BatchWriteItem (one action for batch puts and deletes; used to delete only)
   | 'table:query-due' // dynamodb:Query on the due index only (not the table, not the lookup index)
   | 'bus:put' // events:PutEvents on the platform bus
   | 'email:send' // ses:SendEmail/SendRawEmail with the configuration set, only From the configured address
@@ -79,7 +80,7 @@ export const functionSpecs = {
   },
   'relay-outbox': {
     description: 'Publishes outbox items from the table stream to the event bus',
-    access: ['bus:put', 'table:delete'],
+    access: ['bus:put', 'table:batch-delete'],
     partitions: [anyIn.outbox],
     outboxStream: true,
     timeoutSeconds: 60,

@@ -60,8 +60,9 @@ const tableItemActions: Partial<Record<Access, string[]>> = {
   'table:get': ['dynamodb:GetItem'],
   'table:put': ['dynamodb:PutItem'],
   'table:update': ['dynamodb:UpdateItem'],
+  'table:delete': ['dynamodb:DeleteItem'],
   // BatchWriteItem is one IAM action for its puts and deletes alike; the functions use it to delete only.
-  'table:delete': ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+  'table:batch-delete': ['dynamodb:BatchWriteItem'],
 };
 
 const PARTITION_PATTERN = /^[A-Z][A-Z0-9_]*#\*$/;

@@ -86,7 +86,13 @@ const STREAM_ACTIONS = [
   'dynamodb:GetShardIterator',
   'dynamodb:ListStreams',
 ];
-const ITEM_ACCESS: Access[] = ['table:get', 'table:put', 'table:update', 'table:delete'];
+const ITEM_ACCESS: Access[] = [
+  'table:get',
+  'table:put',
+  'table:update',
+  'table:delete',
+  'table:batch-delete',
+];
 
 /** An IAM condition as a stable string: operators and keys sorted, each key's values as a sorted list. */
 const canonicalCondition = (condition: Statement['Condition']): string => {
@@ -145,7 +151,9 @@ const expectedFor = (name: FunctionName, spec: FunctionSpec, access: Access): st
     case 'table:update':
       return item(['dynamodb:UpdateItem']);
     case 'table:delete':
-      return item(['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']);
+      return item(['dynamodb:DeleteItem']);
+    case 'table:batch-delete':
+      return item(['dynamodb:BatchWriteItem']);
     case 'table:query-due':
       return grants(
         ['dynamodb:Query'],
@@ -306,13 +314,12 @@ describe('least privilege', () => {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
-      'dynamodb:BatchWriteItem',
       'ses:SendEmail',
       'ses:SendRawEmail',
       'secretsmanager:GetSecretValue',
     ],
     'sweep-due-work': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-    'relay-outbox': ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'events:PutEvents'],
+    'relay-outbox': ['dynamodb:BatchWriteItem', 'events:PutEvents'],
   };
 
   it.each(entries)('%s: its actions are the reviewed ones', (name) => {
