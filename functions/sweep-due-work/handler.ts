@@ -11,12 +11,14 @@ import { logger } from '../../shared/middleware';
 const { TABLE_NAME } = readEnv(['TABLE_NAME']);
 const dueWork = dynamoDueWork(documents, TABLE_NAME);
 
-/** Started by the hourly schedule; "now" is the schedule's own time, so a late or replayed run is exact. */
+/** Started by the hourly schedule. */
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(parser({ schema: EventBridgeSchema }))
   .handler(async (event) => {
-    const counts = await sweepDueWork(dueWork, new Date(event.time));
+    // The schedule's time, or the actual time when a retry runs late: what it writes then is due from now.
+    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const counts = await sweepDueWork(dueWork, now);
     if (counts.unknown > 0) logger.warn('due items of an unknown kind were left in place', counts);
     logger.info('due work swept', counts);
     return counts;

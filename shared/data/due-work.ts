@@ -11,6 +11,7 @@ import type { DueEntry, DueWorkStore } from '../domain/ports';
 import type { OutgoingEvent } from '../events/catalogue';
 import { outboxItem } from './outbox';
 import { PARTITIONS, tableDefinition } from './table';
+import { withConflictRetry } from './transactions';
 
 const CURSOR = { pk: `${PARTITIONS.sweep}due`, sk: 'CURSOR' };
 
@@ -68,22 +69,24 @@ export const dynamoDueWork = (client: DynamoDBDocumentClient, tableName: string)
     condition?: { expression: string; values: Record<string, unknown>; names?: Record<string, string> },
   ) {
     try {
-      await client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: { pk: item.pk, sk: item.sk },
-                UpdateExpression: 'REMOVE duePk, dueSk, dueKind',
-                ConditionExpression: `duePk = :bucket${condition ? ` AND (${condition.expression})` : ''}`,
-                ExpressionAttributeValues: { ':bucket': item.duePk, ...condition?.values },
-                ...(condition?.names ? { ExpressionAttributeNames: condition.names } : {}),
+      await withConflictRetry(() =>
+        client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: { pk: item.pk, sk: item.sk },
+                  UpdateExpression: 'REMOVE duePk, dueSk, dueKind',
+                  ConditionExpression: `duePk = :bucket${condition ? ` AND (${condition.expression})` : ''}`,
+                  ExpressionAttributeValues: { ':bucket': item.duePk, ...condition?.values },
+                  ...(condition?.names ? { ExpressionAttributeNames: condition.names } : {}),
+                },
               },
-            },
-            { Put: { TableName: tableName, Item: outboxItem(event, now) } },
-          ],
-        }),
+              { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+            ],
+          }),
+        ),
       );
       return true;
     } catch (error) {

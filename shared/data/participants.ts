@@ -10,6 +10,7 @@ import type { Participant } from '../domain/participant';
 import type { ParticipantStore } from '../domain/ports';
 import { DAY_SECONDS, epochSeconds, keys } from './keys';
 import { outboxItem } from './outbox';
+import { withConflictRetry } from './transactions';
 
 /** A participant as read back: with where the claim on its address was stored. */
 type Stored = Participant & { claimSk?: string };
@@ -30,25 +31,6 @@ const reminderDue = (p: Participant) => {
     dueSk: dueSortKey(dueAt, 'verify-reminder', p.orgId, p.participantId),
     dueKind: 'verify-reminder',
   };
-};
-
-const conflicted = (error: unknown) =>
-  error instanceof TransactionCanceledException &&
-  (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
-
-/**
- * Runs a transaction again when it lost a race with another on the same items (DynamoDB cancels rather
- * than queues); the loser's conditions then see the winner's writes.
- */
-const withConflictRetry = async <T>(run: () => Promise<T>, attempts = 4): Promise<T> => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      if (!conflicted(error) || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
-    }
-  }
 };
 
 const conditionFailedAt = (error: unknown, index: number) =>

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/sweep-due-work/handler';
 import { ORG_ID, participant } from '../fixtures/domain';
 import { lambdaContext, scheduledEvent } from '../helpers/events';
@@ -66,11 +66,18 @@ const withoutBareBucket = (expression: string | undefined) =>
   (expression ?? '').replace(/[#:]bucket\b/g, '').match(/\bbucket\b/i) === null;
 
 beforeEach(() => {
+  // The schedule fired on time: the clock reads its time.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(NOW));
   ddb.reset();
   ddb.on(GetCommand).resolves({});
   ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(TransactWriteCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 describe('sweep-due-work', () => {
@@ -282,5 +289,24 @@ describe('sweep-due-work', () => {
       await expect(run).rejects.toBeInstanceOf(ParseError);
       expect(ddb.calls()).toHaveLength(0);
     });
+  });
+
+  it('sweeps up to the actual time when a retry runs later than the schedule fired', async () => {
+    // Prepare: fired at noon, run (retried) at 15:30
+    vi.setSystemTime(new Date('2026-03-10T15:30:00.000Z'));
+    cursorAt('DUE#2026-03-10T11');
+
+    // Act
+    await invoke(scheduledEvent(FIRED));
+
+    // Assess: the buckets up to 15:00 are read, up to 15:30
+    const queried = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.ExpressionAttributeValues);
+    expect(queried.map((v) => v?.[':bucket'])).toEqual([
+      'DUE#2026-03-10T12',
+      'DUE#2026-03-10T13',
+      'DUE#2026-03-10T14',
+      'DUE#2026-03-10T15',
+    ]);
+    expect(queried.at(-1)?.[':until']).toBe('2026-03-10T15:30:00.000Z#\uffff');
   });
 });
