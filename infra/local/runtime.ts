@@ -293,5 +293,3 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
     throw error;
   }
 };
-
-export type LocalRuntime = Awaited<ReturnType<typeof startLocalRuntime>>;

@@ -20,5 +20,3 @@ export const emailHasher =
     if (typeof secret !== 'string') throw new Error('the platform secret is not a string');
     return emailPseudonym(secret, email);
   };
-
-export type EmailHasher = ReturnType<typeof emailHasher>;

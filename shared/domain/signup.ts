@@ -1,6 +1,6 @@
 import { Problem, problems } from '../http/problem';
 import { findProgram } from './organisation';
-import { normaliseEmail, type Participant, type SignupRequest } from './participant';
+import type { Participant, SignupRequest } from './participant';
 import type { IdGenerator, OrganisationStore, Outbox, ParticipantStore } from './ports';
 
 export interface SignupDeps {
@@ -55,5 +55,3 @@ export const signUp = async (deps: SignupDeps, orgId: string, request: SignupReq
     message: 'Thanks! Check your email to confirm your signup.',
   } as const;
 };
-
-export { normaliseEmail };
