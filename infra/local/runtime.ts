@@ -192,7 +192,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
 
     /** Waits until everything stored has been relayed and every delivery has run (a delivery may store more). */
     settle = async () => {
-      await reaper.reap();
+      await reaper.reapEvery(6 * 3_600_000);
       for (let round = 0; round < 10; round++) {
         await relay.drained();
         await bus.idle();
@@ -268,6 +268,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
             return true;
           }
           const moved = await clock.advance(ms);
+          await reaper.reap();
           await settle();
           sendJson(res, 200, moved);
           return true;

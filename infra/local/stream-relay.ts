@@ -68,6 +68,11 @@ export const startStreamRelay = (options: {
     },
   });
 
+  const iterators = new Map<string, string>();
+  let shardList: { at: number; ids: string[] } | undefined;
+  const getRecords = (iterator: string) =>
+    options.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 100 }));
+
   /** Reads every shard once from its checkpoint; returns how many records it handed over. */
   const pollOnce = async () => {
     // The stream of a table only changes when the table is made anew, which --fresh does between runs.
@@ -83,33 +88,51 @@ export const startStreamRelay = (options: {
       return 0;
     }
     const state = store.get();
-    if (state.streamArn !== streamArn) store.save({ streamArn, shards: {} });
-    const { StreamDescription } = await options.streams.send(
-      new DescribeStreamCommand({ StreamArn: streamArn }),
-    );
-    let handed = 0;
-    for (const shard of StreamDescription?.Shards ?? []) {
-      const shardId = shard.ShardId as string;
-      const checkpoint = store.get().shards[shardId];
-      if (checkpoint === 'done') continue;
-      const { ShardIterator } = await options.streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: shardId,
-          ...(checkpoint
-            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint }
-            : { ShardIteratorType: 'TRIM_HORIZON' }),
-        }),
+    if (state.streamArn !== streamArn) {
+      store.save({ streamArn, shards: {} });
+      iterators.clear();
+      shardList = undefined;
+    }
+    // Polled often (after every local clock step): the shard list is re-read at most once a second and
+    // each shard resumes from the iterator its last empty read returned, so an idle poll is one call a shard.
+    if (!shardList || Date.now() - shardList.at > 1000) {
+      const { StreamDescription } = await options.streams.send(
+        new DescribeStreamCommand({ StreamArn: streamArn }),
       );
-      let iterator = ShardIterator;
-      while (iterator && !stopped) {
-        const page = await options.streams.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 100 }),
+      shardList = { at: Date.now(), ids: (StreamDescription?.Shards ?? []).map((s) => s.ShardId as string) };
+    }
+    let handed = 0;
+    for (const shardId of shardList.ids) {
+      if (store.get().shards[shardId] === 'done') continue;
+      let iterator = iterators.get(shardId);
+      iterators.delete(shardId);
+      if (!iterator) {
+        const checkpoint = store.get().shards[shardId];
+        const { ShardIterator } = await options.streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shardId,
+            ...(checkpoint
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint }
+              : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }),
         );
+        iterator = ShardIterator;
+      }
+      while (iterator && !stopped) {
+        let page: Awaited<ReturnType<typeof getRecords>>;
+        try {
+          page = await getRecords(iterator);
+        } catch (error) {
+          // An iterator that aged out is fetched anew from the checkpoint on the next poll.
+          if ((error as Error).name === 'ExpiredIteratorException') break;
+          throw error;
+        }
         const records = page.Records ?? [];
         if (records.length === 0) {
-          if (!page.NextShardIterator)
+          if (!page.NextShardIterator) {
             store.save({ ...store.get(), shards: { ...store.get().shards, [shardId]: 'done' } });
+          } else iterators.set(shardId, page.NextShardIterator);
           break;
         }
         const selected = records

@@ -15,9 +15,11 @@ export const createTtlReaper = (options: {
   const documents = DynamoDBDocumentClient.from(options.dynamodb);
   const { partitionKey, sortKey, ttlAttribute } = tableDefinition;
   let running: Promise<number> | undefined;
+  let lastPass = Number.NEGATIVE_INFINITY;
 
   const reapOnce = async () => {
-    const now = Math.floor(options.now().getTime() / 1000);
+    lastPass = options.now().getTime();
+    const now = Math.floor(lastPass / 1000);
     let deleted = 0;
     // A Scan is how a stand-in for a background process reads; no request path ever scans.
     const pages = paginateScan(
@@ -58,6 +60,10 @@ export const createTtlReaper = (options: {
         running = undefined;
       });
       return running;
+    },
+    /** A pass only if the last one is `everyMs` ago on the local clock (AWS takes hours to days anyway). */
+    async reapEvery(everyMs: number) {
+      if (options.now().getTime() - lastPass >= everyMs) await this.reap();
     },
   };
 };
