@@ -4,9 +4,12 @@ import {
   evaluatePair,
   type MatchContext,
   mentorCapacity,
+  OVERLAP_MEETINGS,
   type PairEvaluation,
   type PairScore,
   type PreparedProfile,
+  SATURATION as SCORE_SATURATION,
+  saturating,
 } from './score';
 import { CRITERIA, type Criterion, type MatchingSettings } from './settings';
 
@@ -70,17 +73,17 @@ export interface CandidateSet {
   explain(pair: PairRef): PairScore;
 }
 
-/** Mirrors of the scorer's constants (score.ts): the bounds must use the same saturation and overlap cap. */
-const SATURATION = { experiences: 2, interests: 3, goals: 2 } as const;
-const OVERLAP_MEETINGS = 4;
+/** The scorer's own saturation caps, by tag kind: the bounds must use the very same. */
+const SATURATION = {
+  experiences: SCORE_SATURATION['shared-experiences'],
+  interests: SCORE_SATURATION['shared-interests'],
+  goals: SCORE_SATURATION['goals-mentor-helps-with'],
+} as const;
 /** Bounds are nudged up by this much so float noise can never prune a pair that ties the threshold. */
 const EPSILON = 1e-9;
 /** Bound buckets per score point (a power of two, so bucketing is exact). */
 const BUCKETS_PER_POINT = 4;
 const BUCKETS = 100 * BUCKETS_PER_POINT + 1;
-
-const saturating = (shared: number, sizeA: number, sizeB: number, cap: number) =>
-  shared === 0 ? 0 : Math.min(shared, cap) / Math.min(cap, sizeA, sizeB);
 
 /** Compressed sparse rows: the items of key k are items[start[k] .. start[k + 1] - 1]. */
 interface Csr {

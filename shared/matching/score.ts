@@ -298,13 +298,16 @@ export interface PairScore {
 }
 
 /** Shared tags count up to this many; fewer is full marks when the shorter list is all shared. */
-const SATURATION: Record<'shared-experiences' | 'shared-interests' | 'goals-mentor-helps-with', number> = {
+export const SATURATION: Record<
+  'shared-experiences' | 'shared-interests' | 'goals-mentor-helps-with',
+  number
+> = {
   'shared-experiences': 2,
   'shared-interests': 3,
   'goals-mentor-helps-with': 2,
 };
 /** Overlap beyond this many meetings' length adds nothing. */
-const OVERLAP_MEETINGS = 4;
+export const OVERLAP_MEETINGS = 4;
 
 const sharedOf = (mine: ReadonlyMap<string, string>, theirs: ReadonlyMap<string, string>) => {
   const shared: string[] = [];
@@ -313,7 +316,7 @@ const sharedOf = (mine: ReadonlyMap<string, string>, theirs: ReadonlyMap<string,
 };
 
 /** min(shared, cap) / min(cap, smaller list): more shared never lowers it; 0 when nothing is shared. */
-const saturating = (shared: number, sizeA: number, sizeB: number, cap: number) =>
+export const saturating = (shared: number, sizeA: number, sizeB: number, cap: number) =>
   shared === 0 ? 0 : Math.min(shared, cap) / Math.min(cap, sizeA, sizeB);
 
 const scoreWith = (
