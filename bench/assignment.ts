@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { assign, optimumUpperBound } from '../shared/matching/assign';
 import type { AssignmentProblem, Candidate, Objective } from '../shared/matching/assignment-types';
 import { greedyAssign } from '../shared/matching/greedy';
+import { seededRandom } from './profiles';
 
 const INTERESTS = 12;
 const SHORTLIST = 60;
@@ -19,20 +20,8 @@ const SHORTLIST = 60;
 const CANDIDATES = 24;
 const MIN_SCORE = 60;
 
-/** mulberry32: a small seeded PRNG. */
-const random = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 const generate = (menteeCount: number, objective: Objective, seed = 42): AssignmentProblem => {
-  const next = random(seed + menteeCount);
+  const next = seededRandom(seed + menteeCount);
   const mentorCount = Math.max(1, Math.floor(menteeCount / 4));
   const profile = (count: number) => {
     const out = new Float64Array(count * INTERESTS);
