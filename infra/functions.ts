@@ -18,7 +18,9 @@ export type Access =
   | 'table:update' // dynamodb:UpdateItem (also an Update inside TransactWriteItems)
   | 'table:delete' // dynamodb:DeleteItem
   | 'table:batch-delete' // dynamodb:BatchWriteItem (one action for batch puts and deletes; used to delete only)
-  | 'table:query-due' // dynamodb:Query on the due index only (not the table, not the lookup index)
+  | 'table:query' // dynamodb:Query on the table, within the function's partitions
+  | 'table:query-due' // dynamodb:Query on the due index only, within its duePartitions
+  | 'table:query-lookup' // dynamodb:Query on the lookup index only, within its lookupPartitions
   | 'bus:put' // events:PutEvents on the platform bus
   | 'email:send' // ses:SendEmail/SendRawEmail with the configuration set, only From the configured address
   | 'secret:read'; // secretsmanager:GetSecretValue on the token-signing secret
@@ -30,6 +32,11 @@ export interface HttpRoute {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** API Gateway v2 route path, with `{name}` parameters. */
   path: string;
+  /**
+   * `iam`: only callers with AWS credentials allowed to invoke it (coordinators' and operators' tools sign
+   * with SigV4). Absent: public, and the function must be listed with its reason in http-api.ts.
+   */
+  auth?: 'iam';
 }
 
 export interface FunctionSpec {
@@ -39,6 +46,8 @@ export interface FunctionSpec {
   partitions?: readonly PartitionPattern[];
   /** The due-index partitions (the index's own partition key, `DUE#<hour>`) `table:query-due` may read. */
   duePartitions?: readonly PartitionPattern[];
+  /** The lookup-index partitions `table:query-lookup` may read. */
+  lookupPartitions?: readonly PartitionPattern[];
   http?: readonly HttpRoute[];
   /** Fed by the table's stream through the outbox filter. */
   outboxStream?: true;
@@ -84,6 +93,66 @@ export const functionSpecs = {
     partitions: [anyIn.outbox],
     outboxStream: true,
     timeoutSeconds: 60,
+  },
+  'match-participant': {
+    description:
+      'Rolling matching: pairs a newly verified (or rematched) mentor or mentee with the best free candidate',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'table:query'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    timeoutSeconds: 30,
+  },
+  'run-matching': {
+    description:
+      'Whole-pool matching of one program (cohorts, leftovers, on demand); daily, asks a run of every program',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'table:query', 'table:query-lookup'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    lookupPartitions: [anyIn.organisations],
+    timeoutSeconds: 900,
+    memoryMb: 3008,
+  },
+  rematch: {
+    description: 'A participant asks for a new match from the signed link in their emails: ends the match',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    http: [
+      { method: 'GET', path: '/v1/rematch' },
+      { method: 'POST', path: '/v1/rematch' },
+    ],
+  },
+  'admin-matching': {
+    description: 'Coordinators: set a program\u2019s matching settings, start a matching run, end a match',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    http: [
+      { method: 'PUT', path: '/v1/admin/orgs/{orgId}/programs/{programId}/matching', auth: 'iam' },
+      { method: 'POST', path: '/v1/admin/orgs/{orgId}/programs/{programId}/matching-runs', auth: 'iam' },
+      { method: 'POST', path: '/v1/admin/orgs/{orgId}/matches/{matchId}/end', auth: 'iam' },
+    ],
+  },
+  'send-match-email': {
+    description: 'Emails both people of a new match with the reasons, and each person when a match ends',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.idempotency],
+  },
+  'assign-group-seat': {
+    description:
+      'Peer groups: seats a verified member or waitlists them; a freed seat goes to the first waiting',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'table:query'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+  },
+  'leave-group': {
+    description: 'A member gives up their seat or waitlist place from the signed link in their emails',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    http: [
+      { method: 'GET', path: '/v1/groups/leave' },
+      { method: 'POST', path: '/v1/groups/leave' },
+    ],
+  },
+  'send-group-email': {
+    description: 'Emails a member who took a seat or joined a waitlist',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.idempotency],
   },
 } as const satisfies Record<string, FunctionSpec>;
 

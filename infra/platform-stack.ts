@@ -41,6 +41,7 @@ export class PlatformStack extends Stack {
       stage,
       table: this.data.table,
       dueIndexArn: this.data.dueIndexArn,
+      lookupIndexArn: this.data.lookupIndexArn,
       bus: this.events.bus,
       secret: tokenSecret.secret,
       email,

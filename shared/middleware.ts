@@ -35,6 +35,8 @@ interface HttpOptions<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodT
   query?: Q;
   path?: P;
   maxBodyBytes?: number;
+  /** Also accept an HTML form's `application/x-www-form-urlencoded` body (fields become strings). */
+  form?: true;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -87,11 +89,16 @@ const rawBody = (event: APIGatewayProxyEventV2): Buffer | undefined =>
     ? undefined
     : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 
-const parseJsonBody = (event: APIGatewayProxyEventV2, maxBytes: number): unknown => {
+const FORM = /^application\/x-www-form-urlencoded\b/i;
+
+const parseBody = (event: APIGatewayProxyEventV2, maxBytes: number, form: boolean): unknown => {
   const bytes = rawBody(event);
   if (bytes === undefined || bytes.length === 0) throw problems.malformedJson('The body is empty');
   if (bytes.length > maxBytes) throw problems.tooLarge(maxBytes, bytes.length);
   const contentType = event.headers['content-type'];
+  if (form && contentType && FORM.test(contentType)) {
+    return Object.fromEntries(new URLSearchParams(bytes.toString('utf8')));
+  }
   if (!contentType || !/^application\/([a-z.+-]+\+)?json\b/i.test(contentType)) {
     throw problems.unsupportedMediaType(contentType?.split(';')[0]);
   }
@@ -174,7 +181,7 @@ export const httpHandler = <
       const body = options.body
         ? parse(
             options.body,
-            parseJsonBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES),
+            parseBody(event, options.maxBodyBytes ?? MAX_BODY_BYTES, options.form === true),
             problems.invalidBody,
           )
         : undefined;

@@ -19,6 +19,8 @@ export class Data extends Construct {
   readonly table: TableV2;
   /** ARN of the due index, for Query grants on that index alone (no `index/*` wildcard). */
   readonly dueIndexArn: string;
+  /** ARN of the lookup index, for Query grants on that index alone. */
+  readonly lookupIndexArn: string;
 
   constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -45,5 +47,6 @@ export class Data extends Construct {
       removalPolicy: removalPolicyFor(props.stage),
     });
     this.dueIndexArn = `${this.table.tableArn}/index/${dueIndex.name}`;
+    this.lookupIndexArn = `${this.table.tableArn}/index/${lookupIndex.name}`;
   }
 }

@@ -8,6 +8,7 @@ import {
   LogGroupLogDestination,
   PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -24,6 +25,10 @@ const publicRoutes: Partial<Record<FunctionName, string>> = {
     'The signup form is embedded on organisations\u2019 public websites and posted by anonymous visitors; abuse is limited by stage throttling and by the double opt-in email.',
   'verify-participant':
     'Followed from a link in an email by a participant who has no account; the request is authorised by the signed, expiring token in the link, checked by the function.',
+  rematch:
+    'Followed from a link in a match email by a participant who has no account; authorised by the signed token in the link, which names the match and the person.',
+  'leave-group':
+    'Followed from a link in a group email by a member who has no account; authorised by the signed token in the link, which names the group and the person.',
 };
 
 export interface PublicHttpApiProps {
@@ -93,7 +98,9 @@ export class PublicHttpApi extends Construct {
       path: route.path,
       methods: [HttpMethod[route.method]],
       integration,
+      authorizer: route.auth === 'iam' ? new HttpIamAuthorizer() : undefined,
     });
+    if (route.auth === 'iam') return;
     const reason = publicRoutes[functionName];
     if (created && reason)
       Validations.of(created.node.defaultChild as CfnRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason });

@@ -42,6 +42,8 @@ export interface LambdaFunctionsProps {
   table: TableV2;
   /** ARN of the due index (Query only). */
   dueIndexArn: string;
+  /** ARN of the lookup index (Query only). */
+  lookupIndexArn: string;
   bus: IEventBus;
   secret: ISecret;
   email: Email;
@@ -63,6 +65,8 @@ const tableItemActions: Partial<Record<Access, string[]>> = {
   'table:delete': ['dynamodb:DeleteItem'],
   // BatchWriteItem is one IAM action for its puts and deletes alike; the functions use it to delete only.
   'table:batch-delete': ['dynamodb:BatchWriteItem'],
+  // Query on the table itself, within the function's partitions (e.g. one organisation's matching pool).
+  'table:query': ['dynamodb:Query'],
 };
 
 const PARTITION_PATTERN = /^[A-Z][A-Z0-9_]*#\*$/;
@@ -209,7 +213,7 @@ export class LambdaFunctions extends Construct {
    * that index, limited to its due partitions (for an index, `dynamodb:LeadingKeys` is the index's key).
    */
   private statementsFor(name: FunctionName, spec: FunctionSpec): PolicyStatement[] {
-    const { table, dueIndexArn, bus, secret, email } = this.props;
+    const { table, dueIndexArn, lookupIndexArn, bus, secret, email } = this.props;
     const access = new Set<Access>(spec.access);
     const statements: PolicyStatement[] = [];
 
@@ -237,6 +241,17 @@ export class LambdaFunctions extends Construct {
       );
     } else if (spec.duePartitions) {
       throw new Error(`Function ${name} lists duePartitions but has no table:query-due access.`);
+    }
+    if (access.has('table:query-lookup')) {
+      statements.push(
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [lookupIndexArn],
+          conditions: leadingKeys(name, 'lookupPartitions', spec.lookupPartitions),
+        }),
+      );
+    } else if (spec.lookupPartitions) {
+      throw new Error(`Function ${name} lists lookupPartitions but has no table:query-lookup access.`);
     }
     if (access.has('bus:put')) {
       statements.push(new PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));

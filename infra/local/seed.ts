@@ -11,7 +11,15 @@ export const demoOrganisations: Organisation[] = [
       text: 'I agree that Northfield University stores my answers to match me with a peer mentor and emails me about my mentoring. I can ask for my data or its deletion at any time.',
     },
     defaultProgramId: 'first-year-mentoring',
-    programs: [{ programId: 'first-year-mentoring', name: 'First-year peer mentoring', kind: 'mentoring' }],
+    programs: [
+      {
+        programId: 'first-year-mentoring',
+        name: 'First-year peer mentoring',
+        kind: 'mentoring',
+        // Each mentor takes one first-year student unless they offer more on the form.
+        matching: { defaultMentorCapacity: 1 },
+      },
+    ],
     branding: { colour: '#1f4e79' },
   },
   {
@@ -23,7 +31,15 @@ export const demoOrganisations: Organisation[] = [
       text: 'I agree that Harbour Lights stores my answers to connect me with peers who share my experience and emails me about it. Peer support complements, and never replaces, professional help.',
     },
     defaultProgramId: 'peer-mentoring',
-    programs: [{ programId: 'peer-mentoring', name: 'Peer mentoring for new parents', kind: 'mentoring' }],
+    programs: [
+      { programId: 'peer-mentoring', name: 'Peer mentoring for new parents', kind: 'mentoring' },
+      {
+        programId: 'new-parents-circle',
+        name: 'New parents\u2019 support circle',
+        kind: 'peer-group',
+        seats: 8,
+      },
+    ],
     branding: { colour: '#2e7d5b' },
   },
 ];

@@ -10,12 +10,20 @@ export const dynamoOrganisations = (client: DynamoDBDocumentClient, tableName: s
         new GetCommand({ TableName: tableName, Key: keys.organisation(orgId) }),
       );
       if (!Item) return undefined;
-      const { pk: _pk, sk: _sk, ...org } = Item;
+      const { pk: _pk, sk: _sk, lookupPk: _lp, lookupSk: _ls, ...org } = Item;
       return org as Organisation;
     },
     async put(org: Organisation) {
       await client.send(
-        new PutCommand({ TableName: tableName, Item: { ...keys.organisation(org.orgId), ...org } }),
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...keys.organisation(org.orgId),
+            lookupPk: keys.allOrganisations,
+            lookupSk: org.orgId,
+            ...org,
+          },
+        }),
       );
     },
   }) satisfies OrganisationStore & { put(org: Organisation): Promise<void> };

@@ -26,6 +26,8 @@ export const PARTITIONS = {
   idempotency: 'IDEMPOTENCY#',
   /** The due index's own partition key. */
   due: 'DUE#',
+  /** The lookup index's partition of every organisation (`ORGS#all`): what daily sweeps walk. */
+  organisations: 'ORGS#',
 } as const;
 
 /** Outbox items' partition key prefix; the relay's stream filter selects them. */

@@ -1,10 +1,25 @@
+import type { MatchingSettingsInput } from '../matching/settings';
+
 export type OrgKind = 'nonprofit' | 'university' | 'company';
 
-export interface Program {
+/** A mentoring program: mentors and mentees, matched by kindred's matcher under the program's settings. */
+export interface MentoringProgram {
   programId: string;
   name: string;
-  kind: 'mentoring' | 'peer-group';
+  kind: 'mentoring';
+  /** The program's matching settings; absent fields take the defaults (see shared/matching/settings.ts). */
+  matching?: MatchingSettingsInput;
 }
+
+/** A peer-support group: members take one of its seats, or wait for one. */
+export interface PeerGroup {
+  programId: string;
+  name: string;
+  kind: 'peer-group';
+  seats: number;
+}
+
+export type Program = MentoringProgram | PeerGroup;
 
 export interface Organisation {
   orgId: string;
@@ -19,3 +34,7 @@ export interface Organisation {
 
 export const findProgram = (org: Organisation, programId = org.defaultProgramId) =>
   org.programs.find((p) => p.programId === programId);
+
+/** The roles a signup for a program may take. */
+export const rolesOf = (program: Program) =>
+  program.kind === 'mentoring' ? (['mentor', 'mentee'] as const) : (['member'] as const);

@@ -64,10 +64,27 @@ export const SignupRequest = z.strictObject({
   availability: z.array(AvailabilitySlot).max(28).optional(),
   format: z.enum(['online', 'in-person', 'either']).optional(),
   city: z.string().trim().min(1).max(100).optional(),
+  /** Mentors: how many mentees they can take at once (the program's default when absent). */
+  capacity: z.int('a whole number from 1 to 10').min(1, 'at least 1').max(10, 'at most 10').optional(),
 });
 export type SignupRequest = z.infer<typeof SignupRequest>;
 
 export type ParticipantStatus = 'pending' | 'verified';
+
+/**
+ * A mentoring participant's place in matching, changed only by versioned transactions (the version is the
+ * condition), so concurrent matchers never both use the same free slot.
+ */
+export interface MatchingState {
+  version: number;
+  activeMatchIds: string[];
+  /** People this participant was matched with before: never matched again. */
+  endedWith: string[];
+  /** People this participant must never be matched with. */
+  doNotMatch: string[];
+  /** Wants (more) matches: false once they leave or a match ends without them continuing. */
+  seeking: boolean;
+}
 
 export interface Participant {
   orgId: string;
@@ -80,13 +97,23 @@ export interface Participant {
   timezone: string;
   profile: Pick<
     SignupRequest,
-    'interests' | 'experiences' | 'goals' | 'languages' | 'availability' | 'format' | 'city'
+    'interests' | 'experiences' | 'goals' | 'languages' | 'availability' | 'format' | 'city' | 'capacity'
   >;
   /** Which consent text the person agreed to, and when: the record privacy law asks for. */
   consent: { version: string; at: string };
   createdAt: string;
   verifiedAt?: string;
+  /** Mentors and mentees, from verification on. */
+  matching?: MatchingState;
 }
+
+export const initialMatchingState = (): MatchingState => ({
+  version: 0,
+  activeMatchIds: [],
+  endedWith: [],
+  doNotMatch: [],
+  seeking: true,
+});
 
 /** The form of an address used to recognise the same person twice; mailbox case is kept for sending. */
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();

@@ -1,5 +1,5 @@
 import { Problem, problems } from '../http/problem';
-import { findProgram } from './organisation';
+import { findProgram, type Program, rolesOf } from './organisation';
 import type { Participant, SignupRequest } from './participant';
 import type { IdGenerator, OrganisationStore, Outbox, ParticipantStore } from './ports';
 
@@ -22,6 +22,10 @@ export const signUp = async (deps: SignupDeps, orgId: string, request: SignupReq
     throw new Problem(422, 'invalid-body', 'The request body has invalid fields', undefined, [
       { pointer: '/programId', detail: 'Unknown program at this organisation' },
     ]);
+  }
+  const misfits = programMisfits(program, request);
+  if (misfits.length > 0) {
+    throw new Problem(422, 'invalid-body', 'The request body has invalid fields', undefined, misfits);
   }
 
   const at = now.toISOString();
@@ -54,4 +58,25 @@ export const signUp = async (deps: SignupDeps, orgId: string, request: SignupReq
     status: 'pending-verification',
     message: 'Thanks! Check your email to confirm your signup.',
   } as const;
+};
+
+/**
+ * What a signup lacks for its program: a role the program has, and for mentoring what matching needs
+ * (a language to meet in and some weekly time), so nobody waits in a pool they can never be matched from.
+ */
+const programMisfits = (program: Program, request: SignupRequest) => {
+  const errors: { pointer: string; detail: string }[] = [];
+  const roles: readonly string[] = rolesOf(program);
+  if (!roles.includes(request.role)) {
+    errors.push({ pointer: '/role', detail: `one of ${roles.join(', ')} for ${program.name}` });
+    return errors;
+  }
+  if (program.kind !== 'mentoring') return errors;
+  if (!request.languages?.length)
+    errors.push({ pointer: '/languages', detail: 'at least one language you can meet in' });
+  if (!request.availability?.length)
+    errors.push({ pointer: '/availability', detail: 'at least one weekly time you are free' });
+  if (request.capacity !== undefined && request.role !== 'mentor')
+    errors.push({ pointer: '/capacity', detail: 'only mentors take mentees' });
+  return errors;
 };

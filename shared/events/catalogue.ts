@@ -88,7 +88,26 @@ export const catalogue = {
     menteeId: Id,
     reason: MatchEndReason,
     endedBy: z.enum(['mentor', 'mentee', 'coordinator', 'system']),
-  }).describe('A pair ended, with the reason.'),
+    /** Who went back into the pool to be matched again (absent in events from before it existed: nobody). */
+    rejoining: z.array(z.enum(['mentor', 'mentee'])).optional(),
+  }).describe('A pair ended, with the reason; the pair is never matched again.'),
+
+  MatchingRunRequested: detail({
+    runId: Id,
+    programId: Id,
+    trigger: z.enum(['coordinator', 'schedule']),
+  }).describe('A whole-pool matching run of one program was asked for.'),
+
+  MatchingRunCompleted: detail({
+    runId: Id,
+    programId: Id,
+    mentees: z.number().int().nonnegative(),
+    mentors: z.number().int().nonnegative(),
+    matched: z.number().int().nonnegative(),
+    totalScore: z.number().nonnegative(),
+    /** The assignment is the exact optimum of the candidate graph (false: a conflicting write skipped pairs). */
+    exact: z.boolean(),
+  }).describe('A whole-pool matching run finished; each pair it made is its own MatchMade.'),
 
   MeetingDue: detail({
     meetingId: Id,
@@ -133,6 +152,12 @@ export const catalogue = {
     participantId: Id,
     position: z.number().int().positive(),
   }).describe('A member joined the waitlist of a full group.'),
+
+  GroupLeft: detail({
+    groupId: Id,
+    participantId: Id,
+    from: z.enum(['seat', 'waitlist']),
+  }).describe('A member gave up their seat in a group, or left its waitlist.'),
 
   DirectoryEntryChanged: detail({
     entryId: Id,

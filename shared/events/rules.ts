@@ -9,7 +9,14 @@ import { type DetailType, EVENT_SOURCE } from './catalogue';
 export const EVENT_ARCHIVE_RETENTION_DAYS = 30;
 
 /** Functions that rules may target; each names a folder under functions/. */
-export type TargetFunction = 'send-signup-email' | 'sweep-due-work';
+export type TargetFunction =
+  | 'send-signup-email'
+  | 'sweep-due-work'
+  | 'match-participant'
+  | 'run-matching'
+  | 'send-match-email'
+  | 'assign-group-seat'
+  | 'send-group-email';
 
 export interface EventRule {
   name: string;
@@ -39,6 +46,47 @@ export const eventRules: readonly EventRule[] = [
     eventPattern: onDetailTypes('ParticipantSignedUp', 'SignupRepeated', 'VerificationReminderDue'),
     target: 'send-signup-email',
   },
+  {
+    name: 'rolling-matching',
+    description: 'Match a newly verified mentor or mentee at once (programs in rolling mode)',
+    eventPattern: { ...onDetailTypes('ParticipantVerified'), detail: { role: ['mentor', 'mentee'] } },
+    target: 'match-participant',
+  },
+  {
+    name: 'rematch-after-ending',
+    description: 'Match again whoever went back into the pool when a match ended',
+    eventPattern: { ...onDetailTypes('MatchEnded'), detail: { rejoining: [{ exists: true }] } },
+    target: 'match-participant',
+  },
+  {
+    name: 'matching-runs',
+    description: 'Run a whole-pool matching of one program',
+    eventPattern: onDetailTypes('MatchingRunRequested'),
+    target: 'run-matching',
+  },
+  {
+    name: 'match-emails',
+    description: 'Email both people of a new match, and each person when a match ends',
+    eventPattern: onDetailTypes('MatchMade', 'MatchEnded'),
+    target: 'send-match-email',
+  },
+  {
+    name: 'group-seats',
+    description: 'Seat or waitlist a verified group member; give a freed seat to the first waiting',
+    eventPattern: {
+      $or: [
+        { ...onDetailTypes('ParticipantVerified'), detail: { role: ['member'] } },
+        onDetailTypes('GroupLeft'),
+      ],
+    },
+    target: 'assign-group-seat',
+  },
+  {
+    name: 'group-emails',
+    description: 'Email a member who took a seat or joined a waitlist',
+    eventPattern: onDetailTypes('GroupJoined', 'GroupWaitlisted'),
+    target: 'send-group-email',
+  },
 ];
 
 export const scheduleRules: readonly ScheduleRule[] = [
@@ -47,5 +95,12 @@ export const scheduleRules: readonly ScheduleRule[] = [
     description: 'Emit the events of work that has fallen due (verification reminders), from the due index',
     schedule: 'rate(1 hour)',
     target: 'sweep-due-work',
+  },
+  {
+    name: 'daily-matching',
+    description:
+      'Daily: ask a whole-pool run of every mentoring program (rolling leftovers, cohorts on their date)',
+    schedule: 'rate(1 day)',
+    target: 'run-matching',
   },
 ];

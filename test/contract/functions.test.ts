@@ -3,7 +3,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Access, type FunctionName, type FunctionSpec, functionSpecs } from '../../infra/functions';
 import { envNames } from '../../shared/config';
-import { tableDefinition } from '../../shared/data/table';
+import { PARTITIONS, tableDefinition } from '../../shared/data/table';
 import { eventRules, scheduleRules } from '../../shared/events/rules';
 import {
   dig,
@@ -154,6 +154,14 @@ const expectedFor = (name: FunctionName, spec: FunctionSpec, access: Access): st
       return item(['dynamodb:DeleteItem']);
     case 'table:batch-delete':
       return item(['dynamodb:BatchWriteItem']);
+    case 'table:query':
+      return item(['dynamodb:Query']);
+    case 'table:query-lookup':
+      return grants(
+        ['dynamodb:Query'],
+        [`${tableArn()}/index/${tableDefinition.lookupIndex.name}`],
+        leadingKeys(name, spec.lookupPartitions),
+      );
     case 'table:query-due':
       return grants(
         ['dynamodb:Query'],
@@ -320,6 +328,60 @@ describe('least privilege', () => {
     ],
     'sweep-due-work': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
     'relay-outbox': ['dynamodb:BatchWriteItem', 'events:PutEvents'],
+    'match-participant': [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+    ],
+    'run-matching': [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+    ],
+    rematch: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'secretsmanager:GetSecretValue',
+    ],
+    'admin-matching': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    'send-match-email': [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'ses:SendEmail',
+      'ses:SendRawEmail',
+      'secretsmanager:GetSecretValue',
+    ],
+    'assign-group-seat': [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+    ],
+    'leave-group': [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'secretsmanager:GetSecretValue',
+    ],
+    'send-group-email': [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'ses:SendEmail',
+      'ses:SendRawEmail',
+      'secretsmanager:GetSecretValue',
+    ],
   };
 
   it.each(entries)('%s: its actions are the reviewed ones', (name) => {
@@ -370,18 +432,24 @@ describe('least privilege', () => {
     }
   });
 
-  it('no function scans, reads in batches, queries the table or the lookup index, or checks conditions', () => {
+  it('no function scans, reads in batches or checks conditions; queries stay within partitions', () => {
     const table = tableArn();
     const granted = entries.flatMap(([name]) =>
       allowedGrants(statementsOf(functionLogicalId(template, STAGE, name))),
     );
-    const forbidden = granted.filter(
-      (line) =>
-        /^dynamodb:(Scan|BatchGetItem|ConditionCheckItem|PartiQL\w*|\w*Table\w*|Query \S+\.Arn\}( |$))/.test(
-          line,
-        ) || line.includes(`${table}/index/${tableDefinition.lookupIndex.name}`),
+    const forbidden = granted.filter((line) =>
+      /^dynamodb:(Scan|BatchGetItem|ConditionCheckItem|PartiQL\w*|\w*Table\w*)/.test(line),
     );
     expect(forbidden).toStrictEqual([]);
+    // Every Query names the table or one index and carries a LeadingKeys condition (checked per function above).
+    const queries = granted.filter((line) => line.startsWith('dynamodb:Query '));
+    expect(queries.length).toBeGreaterThan(0);
+    for (const line of queries) expect(line).toMatch(/LeadingKeys/);
+    // The lookup index is read only in the organisation list's partition.
+    for (const line of queries.filter((l) =>
+      l.includes(`${table}/index/${tableDefinition.lookupIndex.name}`),
+    ))
+      expect(line).toContain(`${PARTITIONS.organisations}*`);
   });
 
   it.each(entries)('%s: acknowledges only the wildcards it explains', (name, spec) => {

@@ -105,8 +105,8 @@ describe('create-signup', () => {
         lookupPk: `ORG#${ORG_ID}#PARTICIPANTS`,
         lookupSk: `pending#${REQUEST_TIME.toISOString()}#${participantId}`,
         orgId: ORG_ID,
-        programId: 'grief-circle',
-        role: 'mentee',
+        programId: 'youth-mentoring',
+        role: 'mentor',
         status: 'pending',
         email: fullSignup.email,
         name: fullSignup.name,
@@ -128,8 +128,8 @@ describe('create-signup', () => {
       orgId: ORG_ID,
       occurredAt: REQUEST_TIME.toISOString(),
       participantId,
-      programId: 'grief-circle',
-      role: 'mentee',
+      programId: 'youth-mentoring',
+      role: 'mentor',
     });
     expect(outbox?.Item?.detail).not.toContain(fullSignup.email);
   });

@@ -74,5 +74,7 @@ export const signupBody = (overrides: Record<string, unknown> = {}) => ({
   role: 'mentee',
   timezone: 'Europe/London',
   consent: true,
+  languages: ['en'],
+  availability: [{ day: 'tue', from: '18:00', to: '20:00' }],
   ...overrides,
 });

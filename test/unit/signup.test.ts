@@ -125,7 +125,7 @@ describe('signUp', () => {
         email: minimalSignup.email,
         name: minimalSignup.name,
         timezone: 'Europe/London',
-        profile: {},
+        profile: { languages: ['en'], availability: minimalSignup.availability },
         consent: { version: organisation.consent.version, at: REQUEST_TIME.toISOString() },
         createdAt: REQUEST_TIME.toISOString(),
       },
@@ -144,9 +144,9 @@ describe('signUp', () => {
           version: 1,
           orgId: ORG_ID,
           occurredAt: REQUEST_TIME.toISOString(),
-          programId: 'grief-circle',
+          programId: 'youth-mentoring',
           participantId: 'participant-1',
-          role: 'mentee',
+          role: 'mentor',
         },
       },
     ]);
@@ -163,8 +163,9 @@ describe('signUp', () => {
 
     // Assess
     const stored = participants.participants.get('participant-1');
-    expect(stored?.programId).toBe('grief-circle');
+    expect(stored?.programId).toBe('youth-mentoring');
     expect(stored?.profile).toEqual({
+      capacity: 2,
       interests: fullSignup.interests,
       experiences: fullSignup.experiences,
       goals: fullSignup.goals,

@@ -1,0 +1,131 @@
+import type { z } from 'zod';
+import type { MatchEndReason } from '../events/catalogue';
+import type { MatchProfile, PairScore } from '../matching/score';
+import type { MatchingSettings } from '../matching/settings';
+import type { MatchingState, Participant } from './participant';
+
+export type MatchRole = 'mentor' | 'mentee';
+export type EndReason = z.infer<typeof MatchEndReason>;
+export type EndedBy = 'mentor' | 'mentee' | 'coordinator' | 'system';
+
+/** A mentor–mentee pair. The explanation is kept so the pair can always say why it was made. */
+export interface Match {
+  orgId: string;
+  matchId: string;
+  programId: string;
+  mentorId: string;
+  menteeId: string;
+  status: 'active' | 'ended';
+  /** 0–100. */
+  score: number;
+  explanation: PairScore;
+  /** `rolling`: made as someone verified or came back; `batch`: by a whole-pool run. */
+  madeBy: 'rolling' | 'batch';
+  runId?: string;
+  createdAt: string;
+  ended?: { at: string; reason: EndReason; endedBy: EndedBy; rejoining: MatchRole[] };
+}
+
+/**
+ * A verified mentor or mentee who can take a match now (seeking, with a free slot), as the matcher reads
+ * the pool: the matching profile and the matching state, no address or name.
+ */
+export interface PoolEntry {
+  orgId: string;
+  participantId: string;
+  programId: string;
+  role: MatchRole;
+  verifiedAt: string;
+  profile: MatchProfile;
+  matching: MatchingState;
+}
+
+/** How many matches a participant holds at once: mentees one, mentors their own number or the program's. */
+export const capacityOf = (
+  participant: Pick<Participant, 'role' | 'profile'>,
+  settings: Pick<MatchingSettings, 'defaultMentorCapacity'>,
+) => (participant.role === 'mentor' ? (participant.profile.capacity ?? settings.defaultMentorCapacity) : 1);
+
+export const isMatchRole = (role: string): role is MatchRole => role === 'mentor' || role === 'mentee';
+
+/** The matcher's view of a participant's answers. */
+export const matchProfileOf = (participant: Participant): MatchProfile => {
+  const { profile } = participant;
+  return {
+    id: participant.participantId,
+    programId: participant.programId,
+    role: participant.role as MatchRole,
+    languages: profile.languages ?? [],
+    format: profile.format,
+    city: profile.city,
+    timezone: participant.timezone,
+    availability: profile.availability ?? [],
+    interests: profile.interests,
+    experiences: profile.experiences,
+    goals: profile.goals,
+    capacity: participant.role === 'mentor' ? profile.capacity : undefined,
+  };
+};
+
+/**
+ * The participant's pool entry under `matching`, or undefined when they are not in the pool: not a verified
+ * mentor or mentee, not seeking, or every slot taken.
+ */
+export const poolEntryOf = (
+  participant: Participant,
+  matching: MatchingState,
+  settings: Pick<MatchingSettings, 'defaultMentorCapacity'>,
+): PoolEntry | undefined => {
+  if (participant.status !== 'verified' || !isMatchRole(participant.role) || !participant.verifiedAt) return;
+  if (!matching.seeking || matching.activeMatchIds.length >= capacityOf(participant, settings)) return;
+  return {
+    orgId: participant.orgId,
+    participantId: participant.participantId,
+    programId: participant.programId,
+    role: participant.role,
+    verifiedAt: participant.verifiedAt,
+    profile: matchProfileOf(participant),
+    matching,
+  };
+};
+
+/** The state after taking one more match. */
+export const withMatch = (state: MatchingState, matchId: string): MatchingState => ({
+  ...state,
+  version: state.version + 1,
+  activeMatchIds: [...state.activeMatchIds, matchId],
+});
+
+/** The state after a match ended: the other person is never matched with them again. */
+export const withoutMatch = (
+  state: MatchingState,
+  matchId: string,
+  otherId: string,
+  continues: boolean,
+): MatchingState => ({
+  ...state,
+  version: state.version + 1,
+  activeMatchIds: state.activeMatchIds.filter((id) => id !== matchId),
+  endedWith: state.endedWith.includes(otherId) ? state.endedWith : [...state.endedWith, otherId],
+  seeking: continues,
+});
+
+/**
+ * Who goes back into the pool after an ending, unless the coordinator says otherwise: after a completed
+ * match the mentor takes someone new and the mentee is done; after a safeguarding concern nobody is
+ * matched again until a coordinator decides; when someone left, the other continues; otherwise both.
+ */
+export const defaultRejoining = (reason: EndReason, endedBy: EndedBy): MatchRole[] => {
+  switch (reason) {
+    case 'completed':
+      return ['mentor'];
+    case 'safeguarding-concern':
+      return [];
+    case 'participant-left':
+      return endedBy === 'mentor' ? ['mentee'] : endedBy === 'mentee' ? ['mentor'] : ['mentor', 'mentee'];
+    case 'mentor-unavailable':
+      return ['mentee'];
+    default:
+      return ['mentor', 'mentee'];
+  }
+};
