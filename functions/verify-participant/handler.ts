@@ -7,29 +7,11 @@ import { readEnv } from '../../shared/config';
 import { dynamoParticipants } from '../../shared/data/participants';
 import { VERIFY_PURPOSE, verifyParticipant } from '../../shared/domain/verify';
 import { htmlPage } from '../../shared/http/html';
-import { Problem } from '../../shared/http/problem';
+import { invalidLink } from '../../shared/http/link-problems';
 import { httpHandler } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
 const participants = dynamoParticipants(documents, TABLE_NAME, emailHasher(TOKEN_SECRET_ID));
-
-const invalidLink = (error: TokenError) =>
-  error.reason === 'expired'
-    ? new Problem(410, 'link-expired', 'This link has expired', 'Please sign up again to get a new link.', [
-        { pointer: '/token', detail: 'The token has expired' },
-      ])
-    : new Problem(
-        400,
-        'invalid-link',
-        'This link is not valid',
-        'Please use the link exactly as it came in the email.',
-        [
-          {
-            pointer: '/token',
-            detail: error.reason === 'malformed' ? 'The token is malformed' : 'The token is not genuine',
-          },
-        ],
-      );
 
 export const handler = httpHandler(
   { query: z.object({ token: z.string().min(1).max(2048) }) },

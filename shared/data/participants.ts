@@ -6,7 +6,8 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { dueSortKey, hourBucket, verifyReminderDue } from '../domain/due-work';
-import type { Participant } from '../domain/participant';
+import { poolEntryOf } from '../domain/match';
+import { initialMatchingState, type Participant } from '../domain/participant';
 import type { ParticipantStore } from '../domain/ports';
 import { DAY_SECONDS, epochSeconds, keys } from './keys';
 import { outboxItem } from './outbox';
@@ -121,6 +122,9 @@ export const dynamoParticipants = (
 
     async markVerified(participant, verifiedAt, event) {
       const verified: Participant = { ...participant, status: 'verified', verifiedAt };
+      // Mentors and mentees enter the matching pool as they verify (no slot is taken yet, so any capacity fits).
+      const matching = initialMatchingState();
+      const pool = poolEntryOf(verified, matching, { defaultMentorCapacity: 1 });
       const { claimSk } = participant as Stored;
       const claim = claimSk
         ? { pk: keys.organisation(participant.orgId).pk, sk: claimSk }
@@ -131,8 +135,7 @@ export const dynamoParticipants = (
             Update: {
               TableName: tableName,
               Key: keys.participant(participant.orgId, participant.participantId),
-              UpdateExpression:
-                'SET #status = :verified, verifiedAt = :at, lookupSk = :lookupSk REMOVE expiresAt, duePk, dueSk, dueKind',
+              UpdateExpression: `SET #status = :verified, verifiedAt = :at, lookupSk = :lookupSk${pool ? ', matching = :matching' : ''} REMOVE expiresAt, duePk, dueSk, dueKind`,
               ConditionExpression: '#status = :pending',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
@@ -140,6 +143,7 @@ export const dynamoParticipants = (
                 ':pending': 'pending',
                 ':at': verifiedAt,
                 ':lookupSk': lookup(verified).lookupSk,
+                ...(pool ? { ':matching': matching } : {}),
               },
             },
           },
@@ -153,6 +157,19 @@ export const dynamoParticipants = (
               ExpressionAttributeValues: { ':id': participant.participantId },
             },
           },
+          ...(pool
+            ? [
+                {
+                  Put: {
+                    TableName: tableName,
+                    Item: {
+                      ...keys.poolEntry(pool.orgId, pool.programId, pool.role, pool.participantId),
+                      ...pool,
+                    },
+                  },
+                },
+              ]
+            : []),
           { Put: { TableName: tableName, Item: outboxItem(event, new Date(verifiedAt)) } },
         ]);
         return 'verified';

@@ -46,6 +46,24 @@ export const capacityOf = (
   settings: Pick<MatchingSettings, 'defaultMentorCapacity'>,
 ) => (participant.role === 'mentor' ? (participant.profile.capacity ?? settings.defaultMentorCapacity) : 1);
 
+/** A pool entry's capacity (its profile carries a mentor's own number). */
+export const entryCapacity = (entry: PoolEntry, settings: Pick<MatchingSettings, 'defaultMentorCapacity'>) =>
+  entry.role === 'mentor' ? (entry.profile.capacity ?? settings.defaultMentorCapacity) : 1;
+
+/** Slots still free. */
+export const freeSlots = (entry: PoolEntry, settings: Pick<MatchingSettings, 'defaultMentorCapacity'>) =>
+  Math.max(0, entryCapacity(entry, settings) - entry.matching.activeMatchIds.length);
+
+/** The entry after a change of state: gone from the pool once full or no longer seeking. */
+export const entryAfter = (
+  entry: PoolEntry,
+  matching: MatchingState,
+  settings: Pick<MatchingSettings, 'defaultMentorCapacity'>,
+): PoolEntry | undefined => {
+  const next = { ...entry, matching };
+  return matching.seeking && freeSlots(next, settings) > 0 ? next : undefined;
+};
+
 export const isMatchRole = (role: string): role is MatchRole => role === 'mentor' || role === 'mentee';
 
 /** The matcher's view of a participant's answers. */

@@ -60,6 +60,11 @@ export const MatchingSettings = z.strictObject({
     .default('best-score'),
   /** `rolling`: match as people verify; `cohort`: match everyone at once on a date. */
   mode: z.enum(['rolling', 'cohort']).default('rolling'),
+  /**
+   * Cohorts: the day (UTC) from which the daily run matches the whole cohort, and from then on late joiners.
+   * Without it a cohort is matched only when a coordinator starts a run.
+   */
+  cohortMatchOn: z.iso.date('a date as YYYY-MM-DD').optional(),
   /** Mentees a mentor takes when their profile does not say. */
   defaultMentorCapacity: z
     .int('a whole number, 1 or more')

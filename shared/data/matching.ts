@@ -1,0 +1,160 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { Match, MatchRole, PoolEntry } from '../domain/match';
+import type { MatchingState, Participant } from '../domain/participant';
+import type { OutgoingEvent } from '../events/catalogue';
+import { keys } from './keys';
+import { outboxItem } from './outbox';
+import { withConflictRetry } from './transactions';
+
+type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+
+/** One person's side of a matching write: their state as read (the condition) and as it becomes. */
+export interface SideChange {
+  participantId: string;
+  role: MatchRole;
+  before: MatchingState;
+  after: MatchingState;
+  /** Their pool entry afterwards; undefined when they leave (or stay out of) the pool. */
+  pool: PoolEntry | undefined;
+}
+
+export interface MatchingWrite {
+  orgId: string;
+  programId: string;
+  mentor: SideChange;
+  mentee: SideChange;
+  event: OutgoingEvent;
+  now: Date;
+}
+
+export interface MatchingStore {
+  /** Everyone of one role in a program's pool (strongly consistent). */
+  pool(orgId: string, programId: string, role: MatchRole): Promise<PoolEntry[]>;
+  participant(orgId: string, participantId: string): Promise<Participant | undefined>;
+  match(orgId: string, matchId: string): Promise<Match | undefined>;
+  /** Stores the match, both sides and MatchMade at once; false when either side changed since it was read. */
+  makeMatch(write: MatchingWrite & { match: Match }): Promise<boolean>;
+  /** Ends the match (it must still be active), both sides and MatchEnded at once; false on a lost race. */
+  endMatch(write: MatchingWrite & { match: Match; ended: NonNullable<Match['ended']> }): Promise<boolean>;
+}
+
+const STRIP = new Set(['pk', 'sk', 'lookupPk', 'lookupSk', 'expiresAt', 'duePk', 'dueSk', 'dueKind']);
+const strip = <T>(item: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(item).filter(([name]) => !STRIP.has(name))) as T;
+
+const versionConflict = (error: unknown) =>
+  error instanceof TransactionCanceledException &&
+  (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
+
+export const dynamoMatching = (client: DynamoDBDocumentClient, tableName: string): MatchingStore => {
+  /** The participant's matching state moves from `before` to `after`, or the whole write fails. */
+  const sideItems = (orgId: string, programId: string, side: SideChange): TransactItems => {
+    const poolKey = keys.poolEntry(orgId, programId, side.role, side.participantId);
+    return [
+      {
+        Update: {
+          TableName: tableName,
+          Key: keys.participant(orgId, side.participantId),
+          UpdateExpression: 'SET matching = :after',
+          ConditionExpression: 'matching.version = :version',
+          ExpressionAttributeValues: { ':after': side.after, ':version': side.before.version },
+        },
+      },
+      side.pool
+        ? { Put: { TableName: tableName, Item: { ...poolKey, ...side.pool } } }
+        : { Delete: { TableName: tableName, Key: poolKey } },
+    ];
+  };
+
+  const write = async (items: TransactItems) => {
+    try {
+      await withConflictRetry(() => client.send(new TransactWriteCommand({ TransactItems: items })));
+      return true;
+    } catch (error) {
+      if (versionConflict(error)) return false;
+      throw error;
+    }
+  };
+
+  return {
+    async pool(orgId, programId, role) {
+      const entries: PoolEntry[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: {
+              ':pk': keys.organisation(orgId).pk,
+              ':prefix': keys.poolPrefix(programId, role),
+            },
+            ConsistentRead: true,
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) entries.push(strip<PoolEntry>(item));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return entries;
+    },
+
+    async participant(orgId, participantId) {
+      const { Item } = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: keys.participant(orgId, participantId),
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? strip<Participant>(Item) : undefined;
+    },
+
+    async match(orgId, matchId) {
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: keys.match(orgId, matchId), ConsistentRead: true }),
+      );
+      return Item ? strip<Match>(Item) : undefined;
+    },
+
+    makeMatch({ orgId, programId, mentor, mentee, match, event, now }) {
+      return write([
+        ...sideItems(orgId, programId, mentor),
+        ...sideItems(orgId, programId, mentee),
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...keys.match(orgId, match.matchId), ...match },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+      ]);
+    },
+
+    endMatch({ orgId, programId, mentor, mentee, match, ended, event, now }) {
+      return write([
+        ...sideItems(orgId, programId, mentor),
+        ...sideItems(orgId, programId, mentee),
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.match(orgId, match.matchId),
+            UpdateExpression: 'SET #status = :ended, ended = :details',
+            ConditionExpression: '#status = :active',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':ended': 'ended', ':active': 'active', ':details': ended },
+          },
+        },
+        { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+      ]);
+    },
+  };
+};
