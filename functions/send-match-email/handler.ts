@@ -1,3 +1,117 @@
-export const handler = async () => {
-  throw new Error('not implemented yet');
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy from '@middy/core';
+import { documents } from '../../shared/adapters/aws';
+import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { issueToken } from '../../shared/adapters/tokens';
+import { readEnv } from '../../shared/config';
+import { dynamoMatching } from '../../shared/data/matching';
+import { dynamoOrganisations } from '../../shared/data/organisations';
+import { linkSubject, RELATIONSHIP_LINK_TTL_SECONDS, REMATCH_PURPOSE } from '../../shared/domain/links';
+import {
+  type ComposedMatchEmail,
+  composeMatchEnded,
+  composeMatchMade,
+  type MatchEmailContext,
+} from '../../shared/domain/match-emails';
+import { findProgram } from '../../shared/domain/organisation';
+import { eventsOf } from '../../shared/events/envelope';
+import { logger } from '../../shared/middleware';
+
+const env = readEnv([
+  'TABLE_NAME',
+  'TOKEN_SECRET_ID',
+  'EMAIL_FROM',
+  'EMAIL_CONFIGURATION_SET',
+  'PUBLIC_API_URL',
+]);
+const matching = dynamoMatching(documents, env.TABLE_NAME);
+const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
+const emails = idempotentEmailSender({
+  tableName: env.TABLE_NAME,
+  from: env.EMAIL_FROM,
+  configurationSet: env.EMAIL_CONFIGURATION_SET,
+});
+
+const MatchFacts = eventsOf('MatchMade', 'MatchEnded');
+
+/**
+ * The rematch link of one person in one match. Signed at the event's time, so a redelivery renders the very
+ * same link; it names the match and the person, and the match's state decides what it may still do.
+ */
+const rematchLinks = async (orgId: string, matchId: string, occurredAt: string) => {
+  const secret = await getSecret(env.TOKEN_SECRET_ID, { maxAge: 300 });
+  if (typeof secret !== 'string') throw new Error('token secret is not a string');
+  const base = env.PUBLIC_API_URL.replace(/\/$/, '');
+  return (participantId: string) => {
+    const token = issueToken(
+      secret,
+      { purpose: REMATCH_PURPOSE, orgId, subject: linkSubject(matchId, participantId) },
+      new Date(occurredAt),
+      RELATIONSHIP_LINK_TTL_SECONDS,
+    );
+    return `${base}/v1/rematch?token=${encodeURIComponent(token)}`;
+  };
 };
+
+export const handler = middy()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(parser({ schema: MatchFacts }))
+  .handler(async (event, context) => {
+    emails.useContext(context);
+    const { 'detail-type': fact, detail } = event;
+    const { orgId, matchId } = detail;
+    const log = { fact, orgId, matchId };
+
+    const [match, mentor, mentee, org] = await Promise.all([
+      matching.match(orgId, matchId),
+      matching.participant(orgId, detail.mentorId),
+      matching.participant(orgId, detail.menteeId),
+      organisations.get(orgId),
+    ]);
+    if (!match || !mentor || !mentee || !org) {
+      logger.info('nothing to send: match, participant or organisation gone', {
+        ...log,
+        match: Boolean(match),
+        mentor: Boolean(mentor),
+        mentee: Boolean(mentee),
+        organisation: Boolean(org),
+      });
+      return;
+    }
+
+    const people: MatchEmailContext = {
+      brand: { orgName: org.name, colour: org.branding?.colour },
+      programName: findProgram(org, detail.programId)?.name,
+      mentor,
+      mentee,
+    };
+    let outgoing: ComposedMatchEmail[];
+    if (fact === 'MatchMade') {
+      // An introduction hands each person the other's address: never for a match that has already ended.
+      if (match.status !== 'active') {
+        logger.info('nothing to send: the match has already ended', log);
+        return;
+      }
+      const links = await rematchLinks(orgId, matchId, detail.occurredAt);
+      outgoing = composeMatchMade(detail, match.explanation, people, links);
+    } else {
+      outgoing = composeMatchEnded(detail, people);
+    }
+
+    // Every person's email is tried even when another's fails; the failure is thrown after, so the retry
+    // sends only what is missing (a sent email is remembered under its key).
+    const failures: unknown[] = [];
+    for (const email of outgoing) {
+      const fields = { ...log, participantId: email.participantId, template: email.template };
+      try {
+        const { messageId } = await emails.send({ key: email.key, to: email.to, content: email.content });
+        logger.info('email sent', { ...fields, messageId });
+      } catch (error) {
+        logger.warn('email not sent', { ...fields, error: error instanceof Error ? error.name : 'unknown' });
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  });

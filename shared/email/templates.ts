@@ -16,18 +16,45 @@ export interface Branding {
   colour?: string;
 }
 
+/**
+ * A piece of an email's body: a paragraph, a bulleted list (after a lead-in line), or a line of small print
+ * ending in a link. Every string is text (escaped in the HTML part), never markup.
+ */
+export type Block =
+  | string
+  | { lead?: string; list: string[] }
+  | { small: string; link: { label: string; url: string } };
+
+/** A block as HTML. */
+export const blockHtml = (block: Block) => {
+  if (typeof block === 'string') return `<p>${escapeHtml(block)}</p>`;
+  if ('list' in block) {
+    const lead = block.lead === undefined ? '' : `<p>${escapeHtml(block.lead)}</p>`;
+    return `${lead}<ul>${block.list.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`;
+  }
+  return `<p style="font-size:14px;color:#555">${escapeHtml(block.small)} <a href="${escapeHtml(block.link.url)}">${escapeHtml(block.link.label)}</a></p>`;
+};
+
+/** A block as plain text: list items on lines of their own, a link's address written out after its label. */
+export const blockText = (block: Block) => {
+  if (typeof block === 'string') return block;
+  if ('list' in block)
+    return [block.lead, ...block.list.map((item) => `- ${item}`)].filter(Boolean).join('\n');
+  return `${block.small} ${block.link.label}: ${block.link.url}`;
+};
+
 /** A short, accessible layout: real text, one clear button, nothing that needs images to make sense. */
-const layout = (
+export const layout = (
   brand: Branding,
   title: string,
-  paragraphs: string[],
+  paragraphs: Block[],
   action?: { label: string; url: string },
 ) => {
   const colour = brand.colour && /^#[0-9a-f]{6}$/i.test(brand.colour) ? brand.colour : '#2f5d8a';
   const button = action
     ? `<p style="margin:24px 0"><a href="${escapeHtml(action.url)}" style="background:${colour};color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;font-weight:600;display:inline-block">${escapeHtml(action.label)}</a></p><p style="font-size:14px;color:#555">If the button does not work, copy this address into your browser:<br>${escapeHtml(action.url)}</p>`
     : '';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a"><main style="max-width:560px;margin:0 auto"><p style="font-weight:600;color:${colour}">${escapeHtml(brand.orgName)}</p>${paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}${button}</main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a"><main style="max-width:560px;margin:0 auto"><p style="font-weight:600;color:${colour}">${escapeHtml(brand.orgName)}</p>${paragraphs.map(blockHtml).join('')}${button}</main></body></html>`;
 };
 
 const days = (n: number) => (n === 1 ? '1 day' : `${n} days`);
@@ -93,3 +120,10 @@ export const alreadySignedUpEmail = {
 };
 
 export const firstName = (name: string) => name.trim().split(/\s+/)[0] ?? name;
+
+/** An email whose text and HTML parts are the same blocks, so the two never say different things. */
+export const blocksEmail = (brand: Branding, subject: string, blocks: Block[]): RenderedEmail => ({
+  subject,
+  text: `${blocks.map(blockText).join('\n\n')}\n`,
+  html: layout(brand, subject, blocks),
+});
