@@ -15,7 +15,7 @@ import { assign, optimumUpperBound } from '../shared/matching/assign';
 import type { CandidateStats } from '../shared/matching/candidates';
 import { buildCandidates } from '../shared/matching/candidates';
 import { greedyAssign } from '../shared/matching/greedy';
-import { prepareProfile } from '../shared/matching/score';
+import { hardFilterFailures, mentorCapacity, prepareProfile, scorePair } from '../shared/matching/score';
 import { defaultMatchingSettings } from '../shared/matching/settings';
 import { generateProfiles } from './profiles';
 
@@ -37,6 +37,8 @@ interface Measured {
   matched: number;
   total: number;
   bound: number;
+  /** An independent check of the assignment, from the profiles alone (not timed). */
+  check: { hardFilterViolations: number; belowMinimum: number; overCapacity: number; menteesTwice: number };
 }
 
 const runCase = (size: number, solver: Solver): Measured => {
@@ -67,7 +69,25 @@ const runCase = (size: number, solver: Solver): Measured => {
     if (built.explain(pair).score !== pair.score)
       throw new Error('explain disagrees with the candidate score');
   }
+  // Checked again from the prepared profiles with the scorer's own filters, not the candidate graph.
+  const check = { hardFilterViolations: 0, belowMinimum: 0, overCapacity: 0, menteesTwice: 0 };
+  const load = new Map<number, number>();
+  const seen = new Set<number>();
+  for (const pair of result.pairs) {
+    const mentor = mentors[pair.mentor];
+    const mentee = mentees[pair.mentee];
+    if (!mentor || !mentee) throw new Error('pair outside the pool');
+    if (hardFilterFailures(mentor, mentee, settings).length > 0) check.hardFilterViolations++;
+    if (scorePair(mentor, mentee, settings).score < settings.minimumScore) check.belowMinimum++;
+    if (seen.has(pair.mentee)) check.menteesTwice++;
+    seen.add(pair.mentee);
+    load.set(pair.mentor, (load.get(pair.mentor) ?? 0) + 1);
+  }
+  for (const [index, count] of load) {
+    if (count > mentorCapacity(mentors[index] as (typeof mentors)[number], settings)) check.overCapacity++;
+  }
   return {
+    check,
     size,
     mentors: mentors.length,
     solver,
@@ -116,6 +136,7 @@ if (caseFlag >= 0) {
   );
   const verdicts: string[] = [];
   const notes: string[] = [];
+  const checks: string[] = [];
   for (const size of sizes) {
     const exact = child(size, 'exact');
     const greedy = child(size, 'greedy');
@@ -129,6 +150,12 @@ if (caseFlag >= 0) {
     notes.push(
       `${size}: ${exact.candidates} candidates (${(exact.candidates / size).toFixed(1)}/mentee), ${st.evaluated} pairs scored (${(st.evaluated / size).toFixed(0)}/mentee, ${((100 * st.evaluated) / (size * exact.mentors)).toFixed(2)}% of all pairs), ${st.menteesWithoutCandidates} mentees without candidates, ${st.cappedMentees} mentees hit the shortlist cap, ${st.boundViolations} bound violations`,
     );
+    for (const m of [exact, greedy]) {
+      const c = m.check;
+      checks.push(
+        `${size} ${m.solver === 'exact' ? 'ours' : 'greedy'}: ${c.hardFilterViolations} hard-filter violations, ${c.belowMinimum} pairs below the minimum score, ${c.overCapacity} mentors over capacity, ${c.menteesTwice} mentees matched twice (of ${m.matched} pairs)`,
+      );
+    }
     const totalMs = exact.candidatesMs + exact.assignMs;
     const share = exact.total / exact.total;
     const target =
@@ -146,6 +173,8 @@ if (caseFlag >= 0) {
   }
   console.log('\nCandidate graphs:');
   for (const note of notes) console.log(`  ${note}`);
+  console.log('\nIndependent check of every pair (scorer\u2019s hard filters and score, capacities):');
+  for (const check of checks) console.log(`  ${check}`);
   console.log('\nTargets (time = candidates + assignment):');
   for (const verdict of verdicts) console.log(`  ${verdict}`);
 }

@@ -6,10 +6,15 @@ import { keys } from '../../shared/data/keys';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { dynamoOutbox } from '../../shared/data/outbox';
-import { poolEntryOf } from '../../shared/domain/match';
+import { type Match, matchProfileOf, poolEntryOf } from '../../shared/domain/match';
 import { type MatchingDeps, matchParticipant, runMatching } from '../../shared/domain/matching';
 import type { Organisation } from '../../shared/domain/organisation';
 import { initialMatchingState, type Participant } from '../../shared/domain/participant';
+import { assign } from '../../shared/matching/assign';
+import { referenceWeek } from '../../shared/matching/availability';
+import { buildCandidates } from '../../shared/matching/candidates';
+import { prepareProfile } from '../../shared/matching/score';
+import { type MatchingSettings, parseMatchingSettings } from '../../shared/matching/settings';
 import { startTestRuntime, type TestRuntime } from '../helpers/local';
 
 /**
@@ -23,14 +28,23 @@ let local: TestRuntime;
 let client: DynamoDBDocumentClient;
 let deps: MatchingDeps;
 
-const organisation = (orgId: string, defaultMentorCapacity: number): Organisation => ({
+const organisation = (
+  orgId: string,
+  defaultMentorCapacity: number,
+  mode: 'rolling' | 'cohort' = 'rolling',
+): Organisation => ({
   orgId,
   kind: 'university',
   name: 'Concurrency University',
   consent: { version: 'c-1', text: 'I agree.' },
   defaultProgramId: 'mentoring',
   programs: [
-    { programId: 'mentoring', name: 'Mentoring', kind: 'mentoring', matching: { defaultMentorCapacity } },
+    {
+      programId: 'mentoring',
+      name: 'Mentoring',
+      kind: 'mentoring',
+      matching: { defaultMentorCapacity, mode },
+    },
   ],
 });
 
@@ -200,4 +214,52 @@ describe('matching under concurrency (DynamoDB Local)', () => {
     // Every mentor slot is filled: there are more eligible mentees than slots.
     expect(matches).toBe(capacities.reduce((a, b) => a + b, 0));
   });
+
+  it('a cohort waits for its run, which makes the optimal assignment of the whole pool', async () => {
+    const orgId = 'cohort-run';
+    await dynamoOrganisations(client, TABLE).put(organisation(orgId, 2, 'cohort'));
+    const topics = ['chess', 'poetry', 'hiking', 'football', 'cooking', 'film'];
+    const mentors = await Promise.all(
+      [0, 1, 2].map((i) => enrol(orgId, 'mentor', i, { interests: topics.slice(i, i + 3), capacity: i + 1 })),
+    );
+    const mentees = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        enrol(orgId, 'mentee', i + 10, {
+          interests: [topics[i % 6] as string, topics[(i * 5) % 6] as string],
+        }),
+      ),
+    );
+
+    const waiting = await matchParticipant(deps, { orgId, participantId: mentees[0] as string }, NOW);
+    expect(waiting.outcome).toBe('cohort');
+    const summary = await runMatching(deps, { orgId, programId: 'mentoring', runId: 'cohort-1' }, NOW);
+
+    // The same pool through the pure engine: the run's pairs are its exact optimum.
+    const settings = parseMatchingSettings({ defaultMentorCapacity: 2, mode: 'cohort' });
+    const week = referenceWeek(NOW.toISOString().slice(0, 10));
+    const pool = async (role: 'mentor' | 'mentee') =>
+      (await deps.matching.pool(orgId, 'mentoring', role)).map((e) => prepareProfile(e.profile, week));
+    expect(summary).toMatchObject({ mentors: 3, mentees: 8, exact: true });
+    const { matches } = await checkInvariants(orgId, (id) => mentors.indexOf(id) + 1);
+    expect(summary?.matched).toBe(matches);
+    expect(await pool('mentor')).toEqual([]); // 1 + 2 + 3 = 6 slots, all filled
+    const stored = (await itemsWith(orgId, 'MATCH#')) as unknown as Match[];
+    const total = stored.reduce((sum, m) => sum + m.explanation.score, 0);
+    const optimum = await optimumOf(orgId, settings, week);
+    expect(total).toBeCloseTo(optimum, 6);
+  });
 });
+
+/** The exact optimum of the pool as it was before the run (everyone verified, nobody matched). */
+const optimumOf = async (
+  orgId: string,
+  settings: MatchingSettings,
+  week: ReturnType<typeof referenceWeek>,
+) => {
+  const participants = (await itemsWith(orgId, 'PARTICIPANT#')) as unknown as Participant[];
+  const profiles = participants.map((p) => prepareProfile(matchProfileOf(p), week));
+  const mentors = profiles.filter((p) => p.role === 'mentor');
+  const mentees = profiles.filter((p) => p.role === 'mentee');
+  const built = buildCandidates(mentors, mentees, settings, {}, { perMentee: mentors.length });
+  return assign(built.problem).totalScore;
+};
