@@ -276,4 +276,38 @@ describe('coordinators: settings, runs and endings (admin routes)', () => {
     });
     expect((await local.post(path, { reason: 'completed' })).status).toBe(410);
   });
+
+  it('the daily run matches whoever is still waiting, in every mentoring program', async () => {
+    // Prepare: settings so strict that nobody is matched on arrival, then relaxed again.
+    expect((await put(settingsPath, { minimumScore: 99 })).status).toBe(200);
+    const waiting = await joinAndConfirm(
+      signupBody({
+        name: 'Noor Haddad',
+        experiences: ['moving to a new city alone'],
+        interests: ['poetry'],
+        availability: tuesdayEvening,
+      }),
+    );
+    await local.settle();
+    const madeFor = async (id: string) =>
+      (await local.events()).filter((e) => e.detailType === 'MatchMade' && e.detail.menteeId === id);
+    expect(await madeFor(waiting)).toEqual([]);
+    expect((await put(settingsPath, { minimumScore: 20, defaultMentorCapacity: 2 })).status).toBe(200);
+
+    // Act: a day passes
+    await local.post('/_local/clock', { advance: 'P1D' });
+    await local.settle();
+
+    // Assess
+    const requested = (await local.events()).filter(
+      (e) => e.detailType === 'MatchingRunRequested' && e.detail.trigger === 'schedule',
+    );
+    expect(requested.map((e) => `${e.detail.orgId}/${e.detail.programId}`).sort()).toEqual([
+      'demo-nonprofit/peer-mentoring',
+      'demo-university/first-year-mentoring',
+    ]);
+    expect(await eventually(async () => (await madeFor(waiting))[0])).toMatchObject({
+      detail: { orgId: ORG, menteeId: waiting },
+    });
+  });
 });

@@ -106,6 +106,66 @@ describe('signUp', () => {
     expect(outbox.published).toEqual([]);
   });
 
+  it.each([
+    [
+      'a mentoring signup without a language or weekly time',
+      { languages: undefined, availability: undefined },
+      [
+        { pointer: '/languages', detail: 'at least one language you can meet in' },
+        { pointer: '/availability', detail: 'at least one weekly time you are free' },
+      ],
+    ],
+    [
+      'a group role in a mentoring program',
+      { role: 'member' },
+      [{ pointer: '/role', detail: 'one of mentor, mentee for Youth mentoring' }],
+    ],
+    [
+      'a mentoring role in a peer group',
+      { role: 'mentee', programId: 'grief-circle' },
+      [{ pointer: '/role', detail: 'one of member for Grief circle' }],
+    ],
+    [
+      'a capacity offered by a mentee',
+      { capacity: 2 },
+      [{ pointer: '/capacity', detail: 'only mentors take mentees' }],
+    ],
+  ])('refuses %s with a 422 naming the fields, storing nothing', async (_case, change, errors) => {
+    // Act
+    const problem = (await signUp(
+      deps,
+      ORG_ID,
+      request({ ...minimalSignup, ...change } as Record<string, unknown>),
+      REQUEST_TIME,
+    ).catch((e: unknown) => e)) as Problem;
+
+    // Assess
+    expect(problem).toBeInstanceOf(Problem);
+    expect(problem.status).toBe(422);
+    expect(problem.errors).toEqual(errors);
+    expect(participants.participants.size).toBe(0);
+    expect(outbox.published).toEqual([]);
+  });
+
+  it('accepts a group member with no matching answers', async () => {
+    await signUp(
+      deps,
+      ORG_ID,
+      request({
+        email: 'g@example.org',
+        name: 'Gail Ng',
+        role: 'member',
+        timezone: 'UTC',
+        consent: true,
+        programId: 'grief-circle',
+      }),
+      REQUEST_TIME,
+    );
+    expect([...participants.participants.values()].map((p) => [p.programId, p.role])).toEqual([
+      ['grief-circle', 'member'],
+    ]);
+  });
+
   it('creates a pending participant in the default program with consent version and time from the organisation', async () => {
     // Act
     const response = await signUp(deps, ORG_ID, request(minimalSignup), REQUEST_TIME);
