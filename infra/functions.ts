@@ -137,12 +137,12 @@ export const functionSpecs = {
   'assign-group-seat': {
     description:
       'Peer groups: seats a verified member or waitlists them; a freed seat goes to the first waiting',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'table:query'],
+    access: ['table:get', 'table:put', 'table:delete'],
     partitions: [anyIn.organisation, anyIn.outbox],
   },
   'leave-group': {
     description: 'A member gives up their seat or waitlist place from the signed link in their emails',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'secret:read'],
+    access: ['table:get', 'table:put', 'table:delete', 'secret:read'],
     partitions: [anyIn.organisation, anyIn.outbox],
     http: [
       { method: 'GET', path: '/v1/groups/leave' },

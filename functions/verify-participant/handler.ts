@@ -33,7 +33,7 @@ export const handler = httpHandler(
     return {
       status: 200,
       html: htmlPage(outcome === 'verified' ? 'Your email is confirmed' : 'You are already confirmed', [
-        'Thank you. We will email you as soon as we have found a good match for you.',
+        'Thank you. We will email you soon about what happens next.',
         'You can close this page.',
       ]),
     };

@@ -199,6 +199,9 @@ export const dynamoGroups = (client: DynamoDBDocumentClient, tableName: string) 
             break;
           } catch (error) {
             if (!(error instanceof MissingWaitEntry)) throw error;
+            // Asked again for an entry it was given: a defect in the rule, never a reason to read forever.
+            if (waits.has(error.seq))
+              throw new Error(`group rule asked twice for waitlist entry ${error.seq}`);
             waits.set(error.seq, await waitEntry(orgId, groupId, error.seq));
           }
         }

@@ -359,17 +359,10 @@ describe('least privilege', () => {
       'ses:SendRawEmail',
       'secretsmanager:GetSecretValue',
     ],
-    'assign-group-seat': [
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:Query',
-    ],
+    'assign-group-seat': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
     'leave-group': [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
       'secretsmanager:GetSecretValue',
     ],

@@ -97,7 +97,7 @@ describe('verify-participant', () => {
 
     const transactions = ddb.commandCalls(TransactWriteCommand);
     expect(transactions).toHaveLength(1);
-    const [status, claim, outbox] = transactions[0]?.args[0].input.TransactItems ?? [];
+    const [status, claim, pool, outbox] = transactions[0]?.args[0].input.TransactItems ?? [];
     expect(status?.Update).toMatchObject({
       TableName: TABLE,
       Key: participantKey,
@@ -110,6 +110,21 @@ describe('verify-participant', () => {
       },
     });
     expect(status?.Update?.UpdateExpression).toContain('REMOVE expiresAt');
+    // A mentee enters the matching pool in the same transaction, with no slot taken yet.
+    expect(status?.Update?.ExpressionAttributeValues?.[':matching']).toEqual({
+      version: 0,
+      activeMatchIds: [],
+      endedWith: [],
+      doNotMatch: [],
+      seeking: true,
+    });
+    expect(pool?.Put?.Item).toMatchObject({
+      pk: `ORG#${ORG_ID}`,
+      sk: `POOL#${pending.programId}#mentee#${pending.participantId}`,
+      participantId: pending.participantId,
+      verifiedAt: CLICKED.toISOString(),
+    });
+    expect(JSON.stringify(pool?.Put?.Item)).not.toContain(pending.email);
     expect(claim?.Update).toMatchObject({
       TableName: TABLE,
       Key: {

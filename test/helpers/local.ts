@@ -4,10 +4,26 @@ import { join } from 'node:path';
 import { type LocalRuntimeOptions, startLocalRuntime } from '../../infra/local/runtime';
 import type { OutboxEmail } from '../../infra/local/ses-local';
 
+/**
+ * Test files start runtimes in parallel: a port found free can be taken by another before it is bound.
+ * Such a start is tried again on other free ports.
+ */
+const startWithFreePorts = async (options: LocalRuntimeOptions) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLocalRuntime(options);
+    } catch (error) {
+      const inUse =
+        (error as { code?: string }).code === 'EADDRINUSE' || /EADDRINUSE|in use/.test(String(error));
+      if (!inUse || attempt >= 3 || options.port !== 0) throw error;
+    }
+  }
+};
+
 /** Starts the local runtime inside the test, on free ports and a temporary state folder. */
 export const startTestRuntime = async (options: LocalRuntimeOptions = {}) => {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kindred-test-'));
-  const runtime = await startLocalRuntime({
+  const runtime = await startWithFreePorts({
     port: 0,
     retry: { attempts: 3, baseDelayMs: 20 },
     ...options,
