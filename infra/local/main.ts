@@ -42,7 +42,9 @@ kindred is running (${((Date.now() - started) / 1000).toFixed(1)} s). State is k
   API            ${e.api}
   Try a signup   curl -X POST ${e.api}/v1/orgs/demo-university/signups \\
                    -H 'content-type: application/json' \\
-                   -d '{"email":"ada@example.org","name":"Ada","role":"mentee","timezone":"Europe/London","consent":true}'
+                   -d '{"email":"ada@example.org","name":"Ada","role":"mentee","timezone":"Europe/London","consent":true,
+                        "languages":["en"],"availability":[{"day":"tue","from":"18:00","to":"20:00"}],"interests":["poetry"]}'
+                 (then a mentor, "role":"mentor": once both confirm, both get a match email saying why)
   Sent emails    ${e.api}/_local/outbox      (or the SES viewer: ${e.sesViewer})
   Events         ${e.api}/_local/events
   Move the clock curl -X POST ${e.api}/_local/clock -H 'content-type: application/json' -d '{"advance":"P7D"}'
