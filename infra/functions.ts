@@ -120,13 +120,19 @@ export const functionSpecs = {
     ],
   },
   'admin-matching': {
-    description: 'Coordinators: set a program\u2019s matching settings, start a matching run, end a match',
+    description:
+      'Coordinators: a program\u2019s matching settings, a matching run now, ending a match, keeping two apart',
     access: ['table:get', 'table:put', 'table:update', 'table:delete'],
     partitions: [anyIn.organisation, anyIn.outbox],
     http: [
       { method: 'PUT', path: '/v1/admin/orgs/{orgId}/programs/{programId}/matching', auth: 'iam' },
       { method: 'POST', path: '/v1/admin/orgs/{orgId}/programs/{programId}/matching-runs', auth: 'iam' },
       { method: 'POST', path: '/v1/admin/orgs/{orgId}/matches/{matchId}/end', auth: 'iam' },
+      {
+        method: 'PUT',
+        path: '/v1/admin/orgs/{orgId}/participants/{participantId}/do-not-match/{otherId}',
+        auth: 'iam',
+      },
     ],
   },
   'send-match-email': {

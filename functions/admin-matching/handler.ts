@@ -5,7 +5,7 @@ import { documents } from '../../shared/adapters/aws';
 import { matchingDeps } from '../../shared/adapters/matching-deps';
 import { readEnv } from '../../shared/config';
 import { dynamoOrganisations } from '../../shared/data/organisations';
-import { endMatch } from '../../shared/domain/matching';
+import { addDoNotMatch, endMatch } from '../../shared/domain/matching';
 import { Id, MatchEndReason } from '../../shared/events/catalogue';
 import { Problem, problems } from '../../shared/http/problem';
 import { MatchingSettings } from '../../shared/matching/settings';
@@ -17,7 +17,7 @@ const organisations = dynamoOrganisations(documents, TABLE_NAME);
 
 /**
  * Coordinators' matching tools, behind IAM authorisation in AWS: a program's matching settings, a matching
- * run on demand, and ending a match with a reason.
+ * run on demand, ending a match with a reason, and keeping two people apart.
  */
 
 const ProgramPath = z.object({ orgId: Id, programId: Id });
@@ -101,10 +101,16 @@ const end = httpHandler(
   },
 );
 
+const keepApart = httpHandler(
+  { path: z.object({ orgId: Id, participantId: Id, otherId: Id }) },
+  async ({ path, now }) => ({ status: 200, body: await addDoNotMatch(deps, path, now) }),
+);
+
 const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>> = {
   'PUT /v1/admin/orgs/{orgId}/programs/{programId}/matching': putSettings,
   'POST /v1/admin/orgs/{orgId}/programs/{programId}/matching-runs': requestRun,
   'POST /v1/admin/orgs/{orgId}/matches/{matchId}/end': end,
+  'PUT /v1/admin/orgs/{orgId}/participants/{participantId}/do-not-match/{otherId}': keepApart,
 };
 
 export const handler = (event: APIGatewayProxyEventV2, context: Context) => {

@@ -43,6 +43,8 @@ export interface MatchingStore {
   makeMatch(write: MatchingWrite & { match: Match }): Promise<boolean>;
   /** Ends the match (it must still be active), both sides and MatchEnded at once; false on a lost race. */
   endMatch(write: MatchingWrite & { match: Match; ended: NonNullable<Match['ended']> }): Promise<boolean>;
+  /** Changes people's matching states alone (e.g. a do-not-match entry); false on a lost race. */
+  updateStates(orgId: string, programId: string, sides: SideChange[]): Promise<boolean>;
 }
 
 const STRIP = new Set(['pk', 'sk', 'lookupPk', 'lookupSk', 'expiresAt', 'duePk', 'dueSk', 'dueKind']);
@@ -137,6 +139,10 @@ export const dynamoMatching = (client: DynamoDBDocumentClient, tableName: string
         },
         { Put: { TableName: tableName, Item: outboxItem(event, now) } },
       ]);
+    },
+
+    updateStates(orgId, programId, sides) {
+      return write(sides.flatMap((side) => sideItems(orgId, programId, side)));
     },
 
     endMatch({ orgId, programId, mentor, mentee, match, ended, event, now }) {

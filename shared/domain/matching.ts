@@ -27,6 +27,7 @@ import {
   withoutMatch,
 } from './match';
 import { findProgram, type MentoringProgram } from './organisation';
+import type { MatchingState, Participant } from './participant';
 import type { IdGenerator, OrganisationStore, Outbox } from './ports';
 
 /**
@@ -422,6 +423,64 @@ export const endMatch = async (deps: MatchingDeps, ending: Ending, now: Date): P
     });
     if (done) return { ...match, status: 'ended', ended };
   }
+  throw new Problem(503, 'busy', 'Busy, please retry', 'Please try again in a moment.', undefined, {
+    'retry-after': '1',
+  });
+};
+
+/**
+ * A coordinator's "never match these two": both people's states record it (either side's entry keeps the
+ * pair apart), so no later rolling or whole-pool matching pairs them. Idempotent.
+ */
+export const addDoNotMatch = async (
+  deps: MatchingDeps,
+  ref: { orgId: string; participantId: string; otherId: string },
+  now: Date,
+): Promise<{ participantId: string; doNotMatch: string[] }> => {
+  if (ref.participantId === ref.otherId) {
+    throw new Problem(422, 'invalid-path', 'A person cannot be kept apart from themselves', undefined, [
+      { pointer: '/otherId', detail: 'another participant than /participantId' },
+    ]);
+  }
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const [one, other] = await Promise.all([
+      deps.matching.participant(ref.orgId, ref.participantId),
+      deps.matching.participant(ref.orgId, ref.otherId),
+    ]);
+    const missing = [...(one?.matching ? [] : ['/participantId']), ...(other?.matching ? [] : ['/otherId'])];
+    if (!one?.matching || !other?.matching) {
+      throw new Problem(
+        404,
+        'not-found',
+        'Participant not found',
+        'Both must be verified mentors or mentees of the organisation.',
+        missing.map((pointer) => ({ pointer, detail: 'Unknown mentor or mentee at this organisation' })),
+      );
+    }
+    const context = await mentoringProgram(deps.organisations, ref.orgId, one.programId);
+    if (!context) throw matchNotFound();
+    const side = (person: Participant, before: MatchingState, apartId: string): SideChange => {
+      const after = before.doNotMatch.includes(apartId)
+        ? before
+        : { ...before, version: before.version + 1, doNotMatch: [...before.doNotMatch, apartId] };
+      return {
+        participantId: person.participantId,
+        role: person.role as MatchRole,
+        before,
+        after,
+        pool: poolEntryOf(person, after, context.settings),
+      };
+    };
+    const sides = [
+      side(one, one.matching, other.participantId),
+      side(other, other.matching, one.participantId),
+    ];
+    const changed = sides.filter((side) => side.after !== side.before);
+    if (changed.length === 0 || (await deps.matching.updateStates(ref.orgId, one.programId, changed))) {
+      return { participantId: ref.participantId, doNotMatch: sides[0]?.after.doNotMatch ?? [] };
+    }
+  }
+  deps.log?.('do-not-match gave up after lost races', { participantId: ref.participantId });
   throw new Problem(503, 'busy', 'Busy, please retry', 'Please try again in a moment.', undefined, {
     'retry-after': '1',
   });

@@ -310,4 +310,54 @@ describe('coordinators: settings, runs and endings (admin routes)', () => {
       detail: { orgId: ORG, menteeId: waiting },
     });
   });
+
+  it('keeps two people apart once a coordinator says so, and refuses unknown people', async () => {
+    // Prepare: a mentor and a mentee who fit only each other (Saturday mornings in Tokyo), kept from
+    // matching on arrival by a strict minimum score.
+    expect((await put(settingsPath, { minimumScore: 99, defaultMentorCapacity: 2 })).status).toBe(200);
+    const tokyo = {
+      timezone: 'Asia/Tokyo',
+      experiences: ['starting university abroad'],
+      interests: ['go', 'calligraphy'],
+      availability: [{ day: 'sat', from: '06:00', to: '08:00' }],
+    };
+    const mentor = await joinAndConfirm(
+      signupBody({ ...tokyo, name: 'Haruki Sato', role: 'mentor', goals: ['find a study group'] }),
+    );
+    const mentee = await joinAndConfirm(
+      signupBody({ ...tokyo, name: 'Aiko Mori', goals: ['find a study group'] }),
+    );
+    const apart = `/v1/admin/orgs/${ORG}/participants/${mentor}/do-not-match/${mentee}`;
+
+    // Act
+    const kept = await put(apart, undefined);
+    const again = await put(apart, undefined);
+    expect((await put(settingsPath, { minimumScore: 20, defaultMentorCapacity: 2 })).status).toBe(200);
+    const run = await local.post(`/v1/admin/orgs/${ORG}/programs/first-year-mentoring/matching-runs`, '');
+    const { runId } = await body(run);
+    await local.settle();
+
+    // Assess
+    expect(kept.status).toBe(200);
+    expect(await body(kept)).toEqual({ participantId: mentor, doNotMatch: [mentee] });
+    expect(await body(again)).toEqual({ participantId: mentor, doNotMatch: [mentee] });
+    await eventually(async () =>
+      (await local.events()).find((e) => e.detailType === 'MatchingRunCompleted' && e.detail.runId === runId),
+    );
+    const pairs = (await local.events()).filter(
+      (e) => e.detailType === 'MatchMade' && (e.detail.mentorId === mentor || e.detail.menteeId === mentee),
+    );
+    expect(pairs).toEqual([]);
+
+    const unknown = await put(
+      `/v1/admin/orgs/${ORG}/participants/${mentor}/do-not-match/no-such-person`,
+      undefined,
+    );
+    expect(unknown.status).toBe(404);
+    expect((await body(unknown)).errors).toEqual([
+      { pointer: '/otherId', detail: 'Unknown mentor or mentee at this organisation' },
+    ]);
+    const self = await put(`/v1/admin/orgs/${ORG}/participants/${mentor}/do-not-match/${mentor}`, undefined);
+    expect(self.status).toBe(422);
+  });
 });
