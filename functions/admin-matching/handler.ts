@@ -103,7 +103,7 @@ const end = httpHandler(
 
 const keepApart = httpHandler(
   { path: z.object({ orgId: Id, participantId: Id, otherId: Id }) },
-  async ({ path, now }) => ({ status: 200, body: await addDoNotMatch(deps, path, now) }),
+  async ({ path }) => ({ status: 200, body: await addDoNotMatch(deps, path) }),
 );
 
 const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>> = {

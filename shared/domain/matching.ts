@@ -435,7 +435,6 @@ export const endMatch = async (deps: MatchingDeps, ending: Ending, now: Date): P
 export const addDoNotMatch = async (
   deps: MatchingDeps,
   ref: { orgId: string; participantId: string; otherId: string },
-  now: Date,
 ): Promise<{ participantId: string; doNotMatch: string[] }> => {
   if (ref.participantId === ref.otherId) {
     throw new Problem(422, 'invalid-path', 'A person cannot be kept apart from themselves', undefined, [
