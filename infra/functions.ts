@@ -160,6 +160,37 @@ export const functionSpecs = {
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
     partitions: [anyIn.organisation, anyIn.idempotency],
   },
+  'plan-meetings': {
+    description:
+      'Meeting plans: starts one on MatchMade, plans the next meeting as one falls due, cancels on MatchEnded',
+    access: ['table:get', 'table:put', 'table:update', 'table:query'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+  },
+  'send-meeting-email': {
+    description: 'Meeting reminders with a calendar invite and one-click links; cancellations of invites',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.idempotency],
+  },
+  'log-meeting': {
+    description:
+      'One-click "we met" / "we skipped" from a reminder: records the meeting once, emits MeetingLogged',
+    access: ['table:get', 'table:put', 'table:update', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    http: [
+      { method: 'GET', path: '/v1/meetings/log' },
+      { method: 'POST', path: '/v1/meetings/log' },
+    ],
+  },
+  'record-milestones': {
+    description: 'Milestones from logged meetings, each reached once per pair, emitted as MilestoneReached',
+    access: ['table:get', 'table:put', 'table:query'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+  },
+  'send-milestone-email': {
+    description: 'Celebrates each milestone reached with an email naming it',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send'],
+    partitions: [anyIn.organisation, anyIn.idempotency],
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functionSpecs;

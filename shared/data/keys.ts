@@ -25,6 +25,14 @@ export const keys = {
   }),
   poolPrefix: (programId: string, role: 'mentor' | 'mentee') => poolPrefix(programId, role),
   match: (orgId: string, matchId: string) => ({ pk: `${ORG}${orgId}`, sk: `MATCH#${matchId}` }),
+  /** A planned meeting; its id starts with its match's (`<matchId>-<n>`), so a match's meetings share a prefix. */
+  meeting: (orgId: string, meetingId: string) => ({ pk: `${ORG}${orgId}`, sk: `MEETING#${meetingId}` }),
+  meetingsOfMatch: (matchId: string) => `MEETING#${matchId}-`,
+  /** A milestone reached, kept so each is reached once. */
+  milestone: (orgId: string, subjectId: string, milestone: string) => ({
+    pk: `${ORG}${orgId}`,
+    sk: `MILESTONE#${subjectId}#${milestone}`,
+  }),
   /** A peer group's seat count, waitlist counters and version. */
   group: (orgId: string, groupId: string) => ({ pk: `${ORG}${orgId}`, sk: `GROUP#${groupId}` }),
   /** One member's place in a group: a seat, or a place on its waitlist. */

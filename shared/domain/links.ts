@@ -5,6 +5,8 @@
 
 export const REMATCH_PURPOSE = 'rematch';
 export const LEAVE_GROUP_PURPOSE = 'leave-group';
+/** "We met" / "we skipped" from a meeting reminder; the subject is `<meetingId>:<participantId>`. */
+export const LOG_MEETING_PURPOSE = 'log-meeting';
 
 /** Longer than most mentoring relationships and group memberships last; the state decides what the link may do. */
 export const RELATIONSHIP_LINK_TTL_SECONDS = 400 * 24 * 3600;

@@ -1,4 +1,5 @@
 import type { MatchingSettingsInput } from '../matching/settings';
+import type { MeetingSettingsInput } from './meetings';
 
 export type OrgKind = 'nonprofit' | 'university' | 'company';
 
@@ -9,6 +10,8 @@ export interface MentoringProgram {
   kind: 'mentoring';
   /** The program's matching settings; absent fields take the defaults (see shared/matching/settings.ts). */
   matching?: MatchingSettingsInput;
+  /** How often pairs meet and when they are reminded (see shared/domain/meetings.ts). */
+  meetings?: MeetingSettingsInput;
 }
 
 /** A peer-support group: members take one of its seats, or wait for one. */

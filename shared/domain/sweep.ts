@@ -48,6 +48,32 @@ const handOver = (store: DueWorkStore, entry: DueEntry, now: Date) => {
         },
       );
     }
+    case 'meeting-due': {
+      const { orgId, meetingId, matchId, startsAt, sequence } = entry as DueEntry &
+        Record<'orgId' | 'meetingId' | 'matchId' | 'startsAt', string> & { sequence: number };
+      return store.handOver(
+        entry,
+        {
+          detailType: 'MeetingDue',
+          detail: {
+            version: 1,
+            orgId,
+            occurredAt: now.toISOString(),
+            meetingId,
+            matchId,
+            startsAt,
+            sequence,
+          },
+        },
+        now,
+        // Only a meeting still planned is announced (one logged early, or cancelled, is not).
+        {
+          expression: '#status = :planned',
+          values: { ':planned': 'planned' },
+          names: { '#status': 'status' },
+        },
+      );
+    }
     case 'outbox-redrive': {
       // An event the relay never published: stored again as a new outbox item, which the relay then sends.
       const { detailType, detail } = entry as DueEntry & Record<'detailType' | 'detail', string>;

@@ -117,6 +117,18 @@ export const catalogue = {
     sequence: z.number().int().nonnegative(),
   }).describe('A planned meeting starts within the reminder lead.'),
 
+  MeetingCancelled: detail({
+    meetingId: Id,
+    matchId: Id.optional(),
+    groupId: Id.optional(),
+    startsAt: z.iso.datetime(),
+    /** The invite's SEQUENCE after the cancellation. */
+    sequence: z.number().int().nonnegative(),
+    reason: z.enum(['match-ended', 'group-closed', 'rescheduled']),
+    /** Whether its invite had gone out (only then does a cancellation need sending). */
+    invited: z.boolean(),
+  }).describe('A planned meeting will not take place.'),
+
   MeetingLogged: detail({
     meetingId: Id,
     matchId: Id.optional(),

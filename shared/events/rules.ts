@@ -16,7 +16,11 @@ export type TargetFunction =
   | 'run-matching'
   | 'send-match-email'
   | 'assign-group-seat'
-  | 'send-group-email';
+  | 'send-group-email'
+  | 'plan-meetings'
+  | 'send-meeting-email'
+  | 'record-milestones'
+  | 'send-milestone-email';
 
 export interface EventRule {
   name: string;
@@ -86,6 +90,32 @@ export const eventRules: readonly EventRule[] = [
     description: 'Email a member who took a seat or joined a waitlist',
     eventPattern: onDetailTypes('GroupJoined', 'GroupWaitlisted'),
     target: 'send-group-email',
+  },
+  {
+    name: 'meeting-plans',
+    description:
+      'Start a pair\u2019s meeting plan, plan the next meeting as one falls due, cancel when a match ends',
+    eventPattern: onDetailTypes('MatchMade', 'MeetingDue', 'MatchEnded'),
+    target: 'plan-meetings',
+  },
+  {
+    name: 'meeting-emails',
+    description:
+      'Remind both people of a meeting with a calendar invite; cancel the invite of a cancelled one',
+    eventPattern: onDetailTypes('MeetingDue', 'MeetingCancelled'),
+    target: 'send-meeting-email',
+  },
+  {
+    name: 'milestones',
+    description: 'Count held meetings and reach each milestone once',
+    eventPattern: { ...onDetailTypes('MeetingLogged'), detail: { status: ['held'] } },
+    target: 'record-milestones',
+  },
+  {
+    name: 'milestone-emails',
+    description: 'Celebrate a milestone with an email naming it',
+    eventPattern: onDetailTypes('MilestoneReached'),
+    target: 'send-milestone-email',
   },
 ];
 

@@ -1,0 +1,223 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { dueSortKey, hourBucket } from '../domain/due-work';
+import type { MeetingSlot } from '../domain/meetings';
+import type { OutgoingEvent } from '../events/catalogue';
+import { keys } from './keys';
+import { outboxItem } from './outbox';
+import { withConflictRetry } from './transactions';
+
+/** A pair's plan, kept on the match item: the slot, the cadence and the newest meeting's number. */
+export interface MeetingPlan {
+  slot: MeetingSlot;
+  cadence: 'weekly' | 'biweekly' | 'monthly';
+  reminderLeadHours: number;
+}
+
+export type MeetingStatus = 'planned' | 'held' | 'skipped' | 'cancelled';
+
+/** One planned meeting of a pair; the due index finds it when its reminder is due. */
+export interface Meeting {
+  orgId: string;
+  meetingId: string;
+  matchId: string;
+  programId: string;
+  seq: number;
+  startsAt: string;
+  durationMinutes: number;
+  /** The calendar invite's SEQUENCE: raised on every change. */
+  sequence: number;
+  status: MeetingStatus;
+  loggedBy?: string;
+  loggedAt?: string;
+}
+
+/** A meeting as read: whether its reminder (with the invite) has gone out, i.e. it left the due index. */
+export type StoredMeeting = Meeting & { invited: boolean };
+
+type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+
+const STRIP = new Set(['pk', 'sk', 'duePk', 'dueSk', 'dueKind']);
+const strip = <T>(item: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(item).filter(([name]) => !STRIP.has(name))) as T;
+const stored = (item: Record<string, unknown>): StoredMeeting => ({
+  ...strip<Meeting>(item),
+  invited: item.duePk === undefined,
+});
+
+const conditionFailed = (error: unknown) =>
+  error instanceof TransactionCanceledException &&
+  (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
+
+/** The meeting item, on the due index at its reminder time. */
+const meetingItem = (meeting: Meeting, remindAt: Date) => ({
+  ...keys.meeting(meeting.orgId, meeting.meetingId),
+  ...meeting,
+  duePk: hourBucket(remindAt),
+  dueSk: dueSortKey(remindAt, 'meeting-due', meeting.orgId, meeting.meetingId),
+  dueKind: 'meeting-due',
+});
+
+export const dynamoMeetings = (client: DynamoDBDocumentClient, tableName: string) => {
+  /** One transaction; false when a condition no longer held (someone else did it first, or it ended). */
+  const write = async (items: TransactItems) => {
+    try {
+      await withConflictRetry(() => client.send(new TransactWriteCommand({ TransactItems: items })));
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  };
+
+  return {
+    async meeting(orgId: string, meetingId: string): Promise<StoredMeeting | undefined> {
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: keys.meeting(orgId, meetingId), ConsistentRead: true }),
+      );
+      return Item ? stored(Item) : undefined;
+    },
+
+    async meetingsOfMatch(orgId: string, matchId: string): Promise<StoredMeeting[]> {
+      const { Items } = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': keys.organisation(orgId).pk,
+            ':prefix': keys.meetingsOfMatch(matchId),
+          },
+          ConsistentRead: true,
+        }),
+      );
+      return (Items ?? []).map(stored).sort((a, b) => a.seq - b.seq);
+    },
+
+    /** The plan and its first meeting, once per match (a redelivered MatchMade changes nothing). */
+    startPlan(meeting: Meeting, plan: MeetingPlan, remindAt: Date) {
+      return write([
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.match(meeting.orgId, meeting.matchId),
+            UpdateExpression: 'SET #plan = :plan, lastMeetingSeq = :seq',
+            ConditionExpression: '#status = :active AND attribute_not_exists(#plan)',
+            ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status' },
+            ExpressionAttributeValues: { ':plan': plan, ':seq': meeting.seq, ':active': 'active' },
+          },
+        },
+        {
+          Put: {
+            TableName: tableName,
+            Item: meetingItem(meeting, remindAt),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ]);
+    },
+
+    /** The meeting after the newest one, once, and only while the match is active. */
+    planNext(meeting: Meeting, remindAt: Date) {
+      return write([
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.match(meeting.orgId, meeting.matchId),
+            UpdateExpression: 'SET lastMeetingSeq = :seq',
+            ConditionExpression: '#status = :active AND lastMeetingSeq = :previous',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':seq': meeting.seq,
+              ':previous': meeting.seq - 1,
+              ':active': 'active',
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: tableName,
+            Item: meetingItem(meeting, remindAt),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ]);
+    },
+
+    /**
+     * Cancels a planned meeting (off the due index, its invite's sequence raised) together with its
+     * MeetingCancelled; false when it changed since it was read (held, cancelled, or just reminded).
+     */
+    cancel(meeting: StoredMeeting, event: OutgoingEvent, now: Date) {
+      const { invited, ...item } = meeting;
+      return write([
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.meeting(item.orgId, item.meetingId),
+            UpdateExpression: 'SET #status = :cancelled, #sequence = :sequence REMOVE duePk, dueSk, dueKind',
+            ConditionExpression: `#status = :planned AND #sequence = :previous AND ${invited ? 'attribute_not_exists(duePk)' : 'attribute_exists(duePk)'}`,
+            ExpressionAttributeNames: { '#status': 'status', '#sequence': 'sequence' },
+            ExpressionAttributeValues: {
+              ':cancelled': 'cancelled',
+              ':planned': 'planned',
+              ':sequence': item.sequence + 1,
+              ':previous': item.sequence,
+            },
+          },
+        },
+        { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+      ]);
+    },
+
+    /** Records a meeting as held or skipped, once, with its MeetingLogged. */
+    log(
+      meeting: Meeting,
+      status: 'held' | 'skipped',
+      participantId: string,
+      event: OutgoingEvent,
+      now: Date,
+    ) {
+      return write([
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.meeting(meeting.orgId, meeting.meetingId),
+            UpdateExpression:
+              'SET #status = :status, loggedBy = :by, loggedAt = :at REMOVE duePk, dueSk, dueKind',
+            ConditionExpression: '#status = :planned',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':status': status,
+              ':planned': 'planned',
+              ':by': participantId,
+              ':at': now.toISOString(),
+            },
+          },
+        },
+        { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+      ]);
+    },
+
+    /** A milestone and its event, once per subject. */
+    reach(orgId: string, subjectId: string, milestone: string, event: OutgoingEvent, now: Date) {
+      return write([
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...keys.milestone(orgId, subjectId, milestone), reachedAt: now.toISOString() },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+      ]);
+    },
+  };
+};
+
+export type MeetingStore = ReturnType<typeof dynamoMeetings>;

@@ -1,0 +1,147 @@
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { fieldErrors, Problem } from '../http/problem';
+import type { PairScore } from '../matching/score';
+
+/**
+ * The meeting plan of a pair: one weekly slot inside both people's availability, anchored in the mentee's
+ * own time zone (so their meeting keeps its local time across daylight-saving changes), repeated at the
+ * program's cadence. Pure: the stores and functions keep one planned meeting ahead of now.
+ */
+
+export const MeetingSettings = z.strictObject({
+  cadence: z.enum(['weekly', 'biweekly', 'monthly']).default('biweekly'),
+  /** How long before a meeting its reminder goes out. */
+  reminderLeadHours: z
+    .int('a whole number of hours')
+    .min(1, 'at least 1')
+    .max(168, 'at most 168')
+    .default(24),
+  /** Days between the match and the earliest first meeting: time to say hello first. */
+  firstMeetingAfterDays: z
+    .int('a whole number of days')
+    .min(1, 'at least 1')
+    .max(30, 'at most 30')
+    .default(3),
+});
+export type MeetingSettings = z.infer<typeof MeetingSettings>;
+export type MeetingSettingsInput = z.input<typeof MeetingSettings>;
+
+export const parseMeetingSettings = (input: unknown, prefix = ''): MeetingSettings => {
+  const result = MeetingSettings.safeParse(input ?? {});
+  if (result.success) return result.data;
+  throw new Problem(
+    422,
+    'invalid-meeting-settings',
+    'The meeting settings cannot be used',
+    undefined,
+    fieldErrors(result.error, prefix),
+  );
+};
+
+/** Weeks between meetings; "monthly" keeps the weekday and time, every four weeks. */
+export const CADENCE_WEEKS = { weekly: 1, biweekly: 2, monthly: 4 } as const;
+export type Cadence = keyof typeof CADENCE_WEEKS;
+
+/** A weekly slot as the anchor person reads it. */
+export interface MeetingSlot {
+  /** ISO weekday, 1 = Monday. */
+  weekday: number;
+  /** Local start, HH:MM. */
+  time: string;
+  timezone: string;
+  durationMinutes: number;
+}
+
+/** Local hours that suit a meeting: neither early morning nor late evening. */
+const SOCIABLE_FROM = 9 * 60;
+const SOCIABLE_TO = 20 * 60 + 30;
+const STEP_MINUTES = 30;
+
+const localMinutes = (instant: DateTime, zone: string) => {
+  const local = instant.setZone(zone);
+  return local.hour * 60 + local.minute;
+};
+
+/** Minutes of [start, start + duration) outside the sociable hours in one zone. */
+const unsociable = (start: DateTime, durationMinutes: number, zone: string) => {
+  const from = localMinutes(start, zone);
+  let outside = 0;
+  for (let minute = 0; minute < durationMinutes; minute += 15) {
+    const at = (from + minute) % (24 * 60);
+    if (at < SOCIABLE_FROM || at >= SOCIABLE_TO) outside += 15;
+  }
+  return outside;
+};
+
+/**
+ * The slot for a pair: a start (on the half hour) inside a window both are free, with the meeting length
+ * fitting, that is least outside sociable hours for either person; ties go to the longer window (room to
+ * run over) and then the earlier time in the week. Undefined when no window is long enough.
+ */
+export const chooseSlot = (
+  overlap: PairScore['overlap'],
+  people: { anchorZone: string; otherZone: string },
+  durationMinutes: number,
+): MeetingSlot | undefined => {
+  const weekStart = DateTime.fromISO(overlap.weekStart, { zone: 'utc' });
+  let best: { start: DateTime; penalty: number; windowLength: number; offset: number } | undefined;
+  for (const [from, to] of overlap.windows) {
+    const first = Math.ceil(from / STEP_MINUTES) * STEP_MINUTES;
+    for (let offset = first; offset + durationMinutes <= to; offset += STEP_MINUTES) {
+      const start = weekStart.plus({ minutes: offset });
+      const penalty =
+        unsociable(start, durationMinutes, people.anchorZone) +
+        unsociable(start, durationMinutes, people.otherZone);
+      const candidate = { start, penalty, windowLength: to - from, offset };
+      if (
+        !best ||
+        penalty < best.penalty ||
+        (penalty === best.penalty && candidate.windowLength > best.windowLength)
+      ) {
+        best = candidate;
+      }
+    }
+  }
+  if (!best) return undefined;
+  const local = best.start.setZone(people.anchorZone);
+  return {
+    weekday: local.weekday,
+    time: local.toFormat('HH:mm'),
+    timezone: people.anchorZone,
+    durationMinutes,
+  };
+};
+
+const atSlot = (date: DateTime, slot: MeetingSlot) => {
+  const [hour, minute] = slot.time.split(':').map(Number);
+  // Luxon moves a time that does not exist (the skipped hour of a spring-forward night) forward.
+  return date.set({ hour, minute, second: 0, millisecond: 0 });
+};
+
+/** The first meeting: the slot's first occurrence at least `firstMeetingAfterDays` after the match. */
+export const firstMeeting = (slot: MeetingSlot, matchedAt: Date, settings: MeetingSettings): Date => {
+  const earliest = DateTime.fromJSDate(matchedAt)
+    .setZone(slot.timezone)
+    .plus({ days: settings.firstMeetingAfterDays });
+  let day = earliest.set({ weekday: slot.weekday as 1 | 2 | 3 | 4 | 5 | 6 | 7 });
+  if (atSlot(day, slot) < earliest) day = day.plus({ weeks: 1 });
+  return atSlot(day, slot).toJSDate();
+};
+
+/** The meeting after `previous`, at the same local time in the slot's zone, `cadence` weeks on. */
+export const nextMeeting = (slot: MeetingSlot, previous: Date, cadence: Cadence): Date => {
+  const local = DateTime.fromJSDate(previous).setZone(slot.timezone).plus({ weeks: CADENCE_WEEKS[cadence] });
+  return atSlot(local, slot).toJSDate();
+};
+
+/** When the reminder of a meeting goes out. */
+export const reminderAt = (startsAt: Date, leadHours: number) =>
+  new Date(startsAt.getTime() - leadHours * 3_600_000);
+
+/** A meeting's id: the match's and its number, so the planner can only ever create each once. */
+export const meetingId = (matchId: string, seq: number) => `${matchId}-${seq}`;
+
+/** How a meeting reads for one person: "Tuesday 3 March, 18:00 (Europe/London)". */
+export const describeMeetingTime = (startsAt: Date, timezone: string) =>
+  `${DateTime.fromJSDate(startsAt).setZone(timezone).setLocale('en-GB').toFormat('cccc d LLLL, HH:mm')} (${timezone.replace(/_/g, ' ')})`;
