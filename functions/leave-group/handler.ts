@@ -66,11 +66,11 @@ const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ que
         place === 'seat'
           ? [
               `You have a seat in ${group.name}. If you leave, your seat goes to the first person on the waitlist.`,
-              'You are welcome to sign up again later.',
+              'To come back later, ask the group\u2019s organisers.',
             ]
           : [
               `You are on the waitlist for ${group.name}. If you leave, you give up your place in line.`,
-              'You are welcome to sign up again later.',
+              'To come back later, ask the group\u2019s organisers.',
             ],
       action: event.rawPath,
       hidden: { token: query.token },
@@ -97,7 +97,7 @@ const confirm = httpHandler(
         left.from === 'seat'
           ? 'Your seat now goes to the next person waiting. Thank you for letting us know.'
           : 'You are no longer on the waitlist. Thank you for letting us know.',
-        'If you would like to come back, you are welcome to sign up again. You can close this page.',
+        'If you would like to come back, ask the group\u2019s organisers. You can close this page.',
       ]),
     };
   },

@@ -54,14 +54,15 @@ export const entryCapacity = (entry: PoolEntry, settings: Pick<MatchingSettings,
 export const freeSlots = (entry: PoolEntry, settings: Pick<MatchingSettings, 'defaultMentorCapacity'>) =>
   Math.max(0, entryCapacity(entry, settings) - entry.matching.activeMatchIds.length);
 
-/** The entry after a change of state: gone from the pool once full or no longer seeking. */
+/** The entry after a change of state: gone once no longer seeking, or for a mentee once matched. */
 export const entryAfter = (
   entry: PoolEntry,
   matching: MatchingState,
   settings: Pick<MatchingSettings, 'defaultMentorCapacity'>,
 ): PoolEntry | undefined => {
   const next = { ...entry, matching };
-  return matching.seeking && freeSlots(next, settings) > 0 ? next : undefined;
+  if (!matching.seeking) return undefined;
+  return entry.role === 'mentor' || freeSlots(next, settings) > 0 ? next : undefined;
 };
 
 export const isMatchRole = (role: string): role is MatchRole => role === 'mentor' || role === 'mentee';
@@ -76,6 +77,7 @@ export const matchProfileOf = (participant: Participant): MatchProfile => {
     languages: profile.languages ?? [],
     format: profile.format,
     city: profile.city,
+    campus: profile.campus,
     timezone: participant.timezone,
     availability: profile.availability ?? [],
     interests: profile.interests,
@@ -87,7 +89,7 @@ export const matchProfileOf = (participant: Participant): MatchProfile => {
 
 /**
  * The participant's pool entry under `matching`, or undefined when they are not in the pool: not a verified
- * mentor or mentee, not seeking, or every slot taken.
+ * mentor or mentee, not seeking, or a mentee already matched. (The matcher skips mentors with no free slot.)
  */
 export const poolEntryOf = (
   participant: Participant,
@@ -95,7 +97,10 @@ export const poolEntryOf = (
   settings: Pick<MatchingSettings, 'defaultMentorCapacity'>,
 ): PoolEntry | undefined => {
   if (participant.status !== 'verified' || !isMatchRole(participant.role) || !participant.verifiedAt) return;
-  if (!matching.seeking || matching.activeMatchIds.length >= capacityOf(participant, settings)) return;
+  // Mentors stay while seeking, full or not: a raised capacity then takes effect at once. Mentees leave once matched.
+  if (!matching.seeking) return;
+  if (participant.role === 'mentee' && matching.activeMatchIds.length >= capacityOf(participant, settings))
+    return;
   return {
     orgId: participant.orgId,
     participantId: participant.participantId,
@@ -142,7 +147,8 @@ export const defaultRejoining = (reason: EndReason, endedBy: EndedBy): MatchRole
     case 'participant-left':
       return endedBy === 'mentor' ? ['mentee'] : endedBy === 'mentee' ? ['mentor'] : ['mentor', 'mentee'];
     case 'mentor-unavailable':
-      return ['mentee'];
+      // The mentor's own word, or a coordinator's, takes them out; a mentee's alone does not.
+      return endedBy === 'mentee' ? ['mentor', 'mentee'] : ['mentee'];
     default:
       return ['mentor', 'mentee'];
   }

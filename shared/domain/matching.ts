@@ -188,7 +188,10 @@ export const matchParticipant = async (
     const { settings } = context;
     if (settings.mode !== 'rolling') return { outcome: 'cohort', matchIds };
     const self = poolEntryOf(participant, participant.matching, settings);
-    if (!self) return { outcome: matchIds.length > 0 ? 'matched' : 'not-in-pool', matchIds };
+    // A mentor with every slot taken stays in the pool (for a raised capacity) but takes nobody now.
+    if (!self || freeSlots(self, settings) === 0) {
+      return { outcome: matchIds.length > 0 ? 'matched' : 'not-in-pool', matchIds };
+    }
 
     const others = await deps.matching.pool(ref.orgId, participant.programId, opposite(self.role));
     const [me] = prepareAll([self], now, deps);
@@ -211,7 +214,7 @@ export const matchParticipant = async (
     let current: PoolEntry | undefined = self;
     let lostRace = false;
     for (const { entry, evaluation } of ranked) {
-      if (!current) break;
+      if (!current || freeSlots(current, settings) === 0) break;
       const made = await makePair(
         deps,
         context,
@@ -456,8 +459,18 @@ export const addDoNotMatch = async (
         missing.map((pointer) => ({ pointer, detail: 'Unknown mentor or mentee at this organisation' })),
       );
     }
+    if (one.programId !== other.programId) {
+      // People of different programs are never paired: there is nothing to keep apart.
+      throw new Problem(422, 'different-programs', 'These two are in different programs', undefined, [
+        { pointer: '/otherId', detail: 'a mentor or mentee of the same program as /participantId' },
+      ]);
+    }
     const context = await mentoringProgram(deps.organisations, ref.orgId, one.programId);
-    if (!context) throw matchNotFound();
+    if (!context) {
+      throw new Problem(409, 'not-a-mentoring-program', 'This program has no matching', undefined, [
+        { pointer: '/participantId', detail: 'not in a mentoring program' },
+      ]);
+    }
     const side = (person: Participant, before: MatchingState, apartId: string): SideChange => {
       const after = before.doNotMatch.includes(apartId)
         ? before

@@ -64,6 +64,8 @@ export const SignupRequest = z.strictObject({
   availability: z.array(AvailabilitySlot).max(28).optional(),
   format: z.enum(['online', 'in-person', 'either']).optional(),
   city: z.string().trim().min(1).max(100).optional(),
+  /** A university campus, for meeting in person on the same one. */
+  campus: z.string().trim().min(1).max(100).optional(),
   /** Mentors: how many mentees they can take at once (the program's default when absent). */
   capacity: z.int('a whole number from 1 to 10').min(1, 'at least 1').max(10, 'at most 10').optional(),
 });
@@ -97,7 +99,15 @@ export interface Participant {
   timezone: string;
   profile: Pick<
     SignupRequest,
-    'interests' | 'experiences' | 'goals' | 'languages' | 'availability' | 'format' | 'city' | 'capacity'
+    | 'interests'
+    | 'experiences'
+    | 'goals'
+    | 'languages'
+    | 'availability'
+    | 'format'
+    | 'city'
+    | 'campus'
+    | 'capacity'
   >;
   /** Which consent text the person agreed to, and when: the record privacy law asks for. */
   consent: { version: string; at: string };

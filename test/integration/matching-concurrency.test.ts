@@ -6,7 +6,7 @@ import { keys } from '../../shared/data/keys';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { dynamoOutbox } from '../../shared/data/outbox';
-import { type Match, matchProfileOf, poolEntryOf } from '../../shared/domain/match';
+import { freeSlots, type Match, matchProfileOf, poolEntryOf } from '../../shared/domain/match';
 import { type MatchingDeps, matchParticipant, runMatching } from '../../shared/domain/matching';
 import type { Organisation } from '../../shared/domain/organisation';
 import { initialMatchingState, type Participant } from '../../shared/domain/participant';
@@ -132,8 +132,8 @@ const checkInvariants = async (orgId: string, capacityOf: (mentorId: string) => 
     const active = (person.matching as { activeMatchIds: string[] }).activeMatchIds;
     const expected = person.role === 'mentor' ? (perMentor.get(id) ?? 0) : (perMentee.get(id) ?? 0);
     expect(active).toHaveLength(expected);
-    const full = person.role === 'mentor' ? expected >= capacityOf(id) : expected >= 1;
-    expect(pool.has(id)).toBe(!full);
+    // Mentors stay in the pool while seeking; mentees leave it once matched.
+    expect(pool.has(id)).toBe(person.role === 'mentor' || expected === 0);
   }
   return { matches: matches.length, perMentor, perMentee };
 };
@@ -215,6 +215,23 @@ describe('matching under concurrency (DynamoDB Local)', () => {
     expect(matches).toBe(capacities.reduce((a, b) => a + b, 0));
   });
 
+  it('a raised capacity lets a full mentor take another mentee at once', async () => {
+    const orgId = 'capacity-raised';
+    await dynamoOrganisations(client, TABLE).put(organisation(orgId, 1));
+    const mentor = await enrol(orgId, 'mentor', 0);
+    const first = await enrol(orgId, 'mentee', 1);
+    expect((await matchParticipant(deps, { orgId, participantId: first }, NOW)).outcome).toBe('matched');
+    const second = await enrol(orgId, 'mentee', 2);
+    expect((await matchParticipant(deps, { orgId, participantId: second }, NOW)).outcome).toBe('waiting');
+
+    await dynamoOrganisations(client, TABLE).put(organisation(orgId, 2));
+    const outcome = await matchParticipant(deps, { orgId, participantId: second }, NOW);
+
+    expect(outcome.outcome).toBe('matched');
+    const { perMentor } = await checkInvariants(orgId, () => 2);
+    expect(perMentor.get(mentor)).toBe(2);
+  });
+
   it('a cohort waits for its run, which makes the optimal assignment of the whole pool', async () => {
     const orgId = 'cohort-run';
     await dynamoOrganisations(client, TABLE).put(organisation(orgId, 2, 'cohort'));
@@ -242,7 +259,10 @@ describe('matching under concurrency (DynamoDB Local)', () => {
     expect(summary).toMatchObject({ mentors: 3, mentees: 8, exact: true });
     const { matches } = await checkInvariants(orgId, (id) => mentors.indexOf(id) + 1);
     expect(summary?.matched).toBe(matches);
-    expect(await pool('mentor')).toEqual([]); // 1 + 2 + 3 = 6 slots, all filled
+    // 1 + 2 + 3 = 6 slots, all filled.
+    const mentorEntries = await deps.matching.pool(orgId, 'mentoring', 'mentor');
+    expect(mentorEntries.map((e) => freeSlots(e, settings))).toEqual([0, 0, 0]);
+    expect(await pool('mentee')).toHaveLength(2);
     const stored = (await itemsWith(orgId, 'MATCH#')) as unknown as Match[];
     const total = stored.reduce((sum, m) => sum + m.explanation.score, 0);
     const optimum = await optimumOf(orgId, settings, week);

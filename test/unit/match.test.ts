@@ -38,18 +38,21 @@ describe('pool membership', () => {
     expect(poolEntryOf(mentee, withMatch(initialMatchingState(), 'm-1'), settings)).toBeUndefined();
   });
 
-  it('a mentor stays in the pool while a slot is free: their own capacity, else the program default', () => {
+  it('a mentor stays in the pool while seeking, full or not; free slots count their own capacity, else the default', () => {
     const mentor = verified({ role: 'mentor' });
     const own = verified({ role: 'mentor', profile: { ...mentor.profile, capacity: 3 } });
     expect(capacityOf(mentor, settings)).toBe(2);
     expect(capacityOf(own, settings)).toBe(3);
     const once = withMatch(initialMatchingState(), 'm-1');
     const twice = withMatch(once, 'm-2');
-    expect(poolEntryOf(mentor, once, settings)).toBeDefined();
-    expect(poolEntryOf(mentor, twice, settings)).toBeUndefined();
+    const full = poolEntryOf(mentor, twice, settings);
+    expect(full && freeSlots(full, settings)).toBe(0);
+    // A raised program default frees a slot at once, without any write.
+    expect(full && freeSlots(full, { defaultMentorCapacity: 3 })).toBe(1);
     const entry = poolEntryOf(own, twice, settings);
     expect(entry && freeSlots(entry, settings)).toBe(1);
-    expect(entry && entryAfter(entry, withMatch(twice, 'm-3'), settings)).toBeUndefined();
+    expect(entry && entryAfter(entry, withMatch(twice, 'm-3'), settings)).toBeDefined();
+    expect(entry && entryAfter(entry, { ...twice, seeking: false }, settings)).toBeUndefined();
   });
 
   it('nobody unverified, not seeking, or in a peer group is in the pool', () => {
@@ -75,6 +78,8 @@ describe('matching state', () => {
     expect(defaultRejoining('not-a-good-fit', 'mentee')).toEqual(['mentor', 'mentee']);
     expect(defaultRejoining('schedule-conflict', 'mentor')).toEqual(['mentor', 'mentee']);
     expect(defaultRejoining('mentor-unavailable', 'mentor')).toEqual(['mentee']);
+    // A mentee's word alone does not take their mentor out of matching.
+    expect(defaultRejoining('mentor-unavailable', 'mentee')).toEqual(['mentor', 'mentee']);
     expect(defaultRejoining('participant-left', 'mentee')).toEqual(['mentor']);
     expect(defaultRejoining('participant-left', 'mentor')).toEqual(['mentee']);
     expect(defaultRejoining('safeguarding-concern', 'mentee')).toEqual([]);
