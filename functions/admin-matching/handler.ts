@@ -6,6 +6,7 @@ import { matchingDeps } from '../../shared/adapters/matching-deps';
 import { readEnv } from '../../shared/config';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { addDoNotMatch, endMatch } from '../../shared/domain/matching';
+import type { Organisation } from '../../shared/domain/organisation';
 import { Id, MatchEndReason } from '../../shared/events/catalogue';
 import { Problem, problems } from '../../shared/http/problem';
 import { MatchingSettings } from '../../shared/matching/settings';
@@ -22,8 +23,8 @@ const organisations = dynamoOrganisations(documents, TABLE_NAME);
 
 const ProgramPath = z.object({ orgId: Id, programId: Id });
 
-const mentoringProgramOf = async (orgId: string, programId: string) => {
-  const org = await organisations.get(orgId);
+/** The program's index in the organisation, when it is a mentoring program; a problem otherwise. */
+const mentoringProgramIn = (org: Organisation | undefined, programId: string) => {
   if (!org) throw problems.notFound('Organisation', '/orgId');
   const index = org.programs.findIndex((p) => p.programId === programId);
   const program = org.programs[index];
@@ -37,14 +38,19 @@ const mentoringProgramOf = async (orgId: string, programId: string) => {
       [{ pointer: '/programId', detail: 'a peer group, not a mentoring program' }],
     );
   }
-  return { org, index, program };
+  return { index, program };
 };
 
+const mentoringProgramOf = async (orgId: string, programId: string) =>
+  mentoringProgramIn(await organisations.get(orgId), programId);
+
 const putSettings = httpHandler({ path: ProgramPath, body: MatchingSettings }, async ({ path, body }) => {
-  const { org, index, program } = await mentoringProgramOf(path.orgId, path.programId);
-  const programs = org.programs.with(index, { ...program, matching: body });
-  await organisations.put({ ...org, programs });
-  return { status: 200, body: { programId: program.programId, matching: body } };
+  const updated = await organisations.update(path.orgId, (org) => {
+    const { index, program } = mentoringProgramIn(org, path.programId);
+    return { ...org, programs: org.programs.with(index, { ...program, matching: body }) };
+  });
+  if (!updated) throw problems.notFound('Organisation', '/orgId');
+  return { status: 200, body: { programId: path.programId, matching: body } };
 });
 
 const requestRun = httpHandler({ path: ProgramPath }, async ({ path, now }) => {

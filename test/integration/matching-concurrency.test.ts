@@ -232,6 +232,36 @@ describe('matching under concurrency (DynamoDB Local)', () => {
     expect(perMentor.get(mentor)).toBe(2);
   });
 
+  it('two coordinators saving settings of two programs at once both keep their change', async () => {
+    const orgId = 'two-coordinators';
+    const org = organisation(orgId, 1);
+    const second = { programId: 'evening', name: 'Evening mentoring', kind: 'mentoring' as const };
+    const store = dynamoOrganisations(client, TABLE);
+    await store.put({ ...org, programs: [...org.programs, second] });
+
+    await Promise.all(
+      [
+        ['mentoring', 3],
+        ['evening', 4],
+      ].map(([programId, capacity]) =>
+        store.update(orgId, (current) => ({
+          ...current,
+          programs: current.programs.map((p) =>
+            p.programId === programId && p.kind === 'mentoring'
+              ? { ...p, matching: { defaultMentorCapacity: capacity as number } }
+              : p,
+          ),
+        })),
+      ),
+    );
+
+    const saved = await store.get(orgId);
+    expect(saved?.programs.map((p) => (p.kind === 'mentoring' ? p.matching : undefined))).toEqual([
+      { defaultMentorCapacity: 3 },
+      { defaultMentorCapacity: 4 },
+    ]);
+  });
+
   it('a cohort waits for its run, which makes the optimal assignment of the whole pool', async () => {
     const orgId = 'cohort-run';
     await dynamoOrganisations(client, TABLE).put(organisation(orgId, 2, 'cohort'));
