@@ -1,8 +1,9 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import type { Context } from 'aws-lambda';
 import { PARTITIONS, tableDefinition } from '../data/table';
+import { type CalendarPart, rawEmail } from '../email/mime';
 import type { RenderedEmail } from '../email/templates';
 import { EVENT_ARCHIVE_RETENTION_DAYS } from '../events/rules';
 import { dynamodb, ses } from './aws';
@@ -27,7 +28,38 @@ export interface OutgoingEmail {
   to: string;
   content: RenderedEmail;
   headers?: Record<string, string>;
+  /**
+   * A calendar invite (`calendarInvite`) to carry: the email is then sent as a raw MIME message with the
+   * invite as a `text/calendar` alternative and as an `invite.ics` attachment (see `rawEmail`).
+   */
+  calendar?: CalendarPart;
 }
+
+/** SES content for an email: Simple for text and HTML, Raw MIME when it carries a calendar invite. */
+const sesContent = async (email: OutgoingEmail, from: string): Promise<SendEmailCommandInput['Content']> => {
+  if (email.calendar) {
+    const data = await rawEmail({
+      from,
+      to: email.to,
+      content: email.content,
+      calendar: email.calendar,
+      headers: email.headers,
+    });
+    return { Raw: { Data: data } };
+  }
+  return {
+    Simple: {
+      Subject: { Data: email.content.subject, Charset: 'UTF-8' },
+      Body: {
+        Text: { Data: email.content.text, Charset: 'UTF-8' },
+        Html: { Data: email.content.html, Charset: 'UTF-8' },
+      },
+      Headers: email.headers
+        ? Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value }))
+        : undefined,
+    },
+  };
+};
 
 /**
  * Kept past EventBridge's 24 h of retries and past the bus archive's retention, so neither a late
@@ -65,18 +97,7 @@ export const idempotentEmailSender = (options: {
         FromEmailAddress: options.from,
         Destination: { ToAddresses: [email.to] },
         ConfigurationSetName: options.configurationSet,
-        Content: {
-          Simple: {
-            Subject: { Data: email.content.subject, Charset: 'UTF-8' },
-            Body: {
-              Text: { Data: email.content.text, Charset: 'UTF-8' },
-              Html: { Data: email.content.html, Charset: 'UTF-8' },
-            },
-            Headers: email.headers
-              ? Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value }))
-              : undefined,
-          },
-        },
+        Content: await sesContent(email, options.from),
       });
       try {
         const out = await ses.send(command);

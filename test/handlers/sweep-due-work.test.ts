@@ -258,8 +258,8 @@ describe('sweep-due-work', () => {
           pk: `ORG#${ORG_ID}`,
           sk: 'MEETING#m-1',
           duePk: 'DUE#2026-03-10T11',
-          dueSk: `2026-03-10T11:00:00.000Z#meeting-due#${ORG_ID}#m-1`,
-          dueKind: 'meeting-due',
+          dueSk: `2026-03-10T11:00:00.000Z#survey-due#${ORG_ID}#m-1`,
+          dueKind: 'survey-due',
         },
       ],
     });

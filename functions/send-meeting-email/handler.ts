@@ -1,0 +1,120 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy from '@middy/core';
+import { documents } from '../../shared/adapters/aws';
+import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { issueToken } from '../../shared/adapters/tokens';
+import { readEnv } from '../../shared/config';
+import { dynamoMatching } from '../../shared/data/matching';
+import { dynamoMeetings } from '../../shared/data/meetings';
+import { dynamoOrganisations } from '../../shared/data/organisations';
+import { LOG_MEETING_PURPOSE, linkSubject, RELATIONSHIP_LINK_TTL_SECONDS } from '../../shared/domain/links';
+import {
+  type ComposedMeetingEmail,
+  composeMeetingCancellations,
+  composeMeetingReminders,
+} from '../../shared/domain/meeting-emails';
+import { eventsOf } from '../../shared/events/envelope';
+import { logger } from '../../shared/middleware';
+
+const env = readEnv([
+  'TABLE_NAME',
+  'TOKEN_SECRET_ID',
+  'EMAIL_FROM',
+  'EMAIL_CONFIGURATION_SET',
+  'PUBLIC_API_URL',
+]);
+const matching = dynamoMatching(documents, env.TABLE_NAME);
+const meetings = dynamoMeetings(documents, env.TABLE_NAME);
+const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
+const emails = idempotentEmailSender({
+  tableName: env.TABLE_NAME,
+  from: env.EMAIL_FROM,
+  configurationSet: env.EMAIL_CONFIGURATION_SET,
+});
+
+/** "We met" / "we skipped" for one person, signed at the event's time so a redelivery renders the same link. */
+const logLinks = async (orgId: string, meetingId: string, occurredAt: string) => {
+  const secret = await getSecret(env.TOKEN_SECRET_ID, { maxAge: 300 });
+  if (typeof secret !== 'string') throw new Error('token secret is not a string');
+  const base = env.PUBLIC_API_URL.replace(/\/$/, '');
+  return (participantId: string, status: 'held' | 'skipped') => {
+    const token = issueToken(
+      secret,
+      { purpose: LOG_MEETING_PURPOSE, orgId, subject: linkSubject(meetingId, participantId) },
+      new Date(occurredAt),
+      RELATIONSHIP_LINK_TTL_SECONDS,
+    );
+    return `${base}/v1/meetings/log?token=${encodeURIComponent(token)}&status=${status}`;
+  };
+};
+
+/** The reminder (with its invite) before a meeting, and the cancellation of an invite that went out. */
+export const handler = middy()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(parser({ schema: eventsOf('MeetingDue', 'MeetingCancelled') }))
+  .handler(async (event, context) => {
+    emails.useContext(context);
+    const { 'detail-type': fact, detail } = event;
+    const { orgId, meetingId, matchId } = detail;
+    const log = { fact, orgId, meetingId, matchId };
+    if (!matchId) return; // group sessions are announced by their own schedule
+
+    const [meeting, match, org] = await Promise.all([
+      meetings.meeting(orgId, meetingId),
+      matching.match(orgId, matchId),
+      organisations.get(orgId),
+    ]);
+    const [mentor, mentee] = match
+      ? await Promise.all([
+          matching.participant(orgId, match.mentorId),
+          matching.participant(orgId, match.menteeId),
+        ])
+      : [];
+    if (!meeting || !match || !org || !mentor || !mentee) {
+      logger.info('nothing to send: meeting, match, participant or organisation gone', log);
+      return;
+    }
+    const people = {
+      brand: { orgName: org.name, colour: org.branding?.colour },
+      from: env.EMAIL_FROM,
+      match,
+      mentor,
+      mentee,
+    };
+    let outgoing: ComposedMeetingEmail[];
+    if (fact === 'MeetingDue') {
+      // A meeting logged early, or cancelled since, needs no reminder; nor does one of an ended match.
+      if (meeting.status !== 'planned' || match.status !== 'active') {
+        logger.info('nothing to send: the meeting is no longer planned', { ...log, status: meeting.status });
+        return;
+      }
+      const links = await logLinks(orgId, meetingId, detail.occurredAt);
+      outgoing = composeMeetingReminders(people, meeting, detail, links);
+    } else {
+      if (!detail.invited) {
+        logger.info('nothing to send: no invite had gone out', log);
+        return;
+      }
+      outgoing = composeMeetingCancellations(people, { ...meeting, startsAt: detail.startsAt }, detail);
+    }
+
+    const failures: unknown[] = [];
+    for (const email of outgoing) {
+      const fields = { ...log, participantId: email.participantId, template: email.template };
+      try {
+        const { messageId } = await emails.send({
+          key: email.key,
+          to: email.to,
+          content: email.content,
+          calendar: email.calendar,
+        });
+        logger.info('email sent', { ...fields, messageId });
+      } catch (error) {
+        logger.warn('email not sent', { ...fields, error: error instanceof Error ? error.name : 'unknown' });
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  });

@@ -1,0 +1,137 @@
+import type { StoredMeeting } from '../data/meetings';
+import { type CalendarMeeting, calendarInvite } from '../email/calendar';
+import { meetingCancelledEmail, meetingReminderEmail } from '../email/meeting-templates';
+import { type Branding, firstName, type RenderedEmail } from '../email/templates';
+import type { Match } from './match';
+import { describeMeetingTime } from './meetings';
+import type { Participant } from './participant';
+
+/**
+ * The emails of a meeting, one per person: the reminder with the invite (REQUEST) and the one-click links,
+ * or the cancellation of an invite that went out (CANCEL, a higher SEQUENCE). Keyed by meeting, person and
+ * invite sequence, so each is sent once however often its event arrives.
+ */
+
+export type MeetingPerson = Pick<Participant, 'participantId' | 'name' | 'email' | 'timezone'>;
+
+export interface ComposedMeetingEmail {
+  participantId: string;
+  to: string;
+  key: string;
+  template: 'meeting-reminder' | 'meeting-cancelled';
+  content: RenderedEmail;
+  calendar: { method: 'REQUEST' | 'CANCEL'; ics: string };
+}
+
+export interface MeetingEmailContext {
+  brand: Branding;
+  /** The platform's sending address: the invite's organiser. */
+  from: string;
+  match: Pick<Match, 'matchId' | 'mentorId' | 'menteeId'>;
+  mentor: MeetingPerson;
+  mentee: MeetingPerson;
+}
+
+const pairOf = (context: MeetingEmailContext) => [
+  { reader: context.mentee, other: context.mentor },
+  { reader: context.mentor, other: context.mentee },
+];
+
+const invite = (
+  context: MeetingEmailContext,
+  meeting: Pick<StoredMeeting, 'meetingId' | 'startsAt' | 'durationMinutes'>,
+  reader: MeetingPerson,
+  other: MeetingPerson,
+  method: 'REQUEST' | 'CANCEL',
+  sequence: number,
+  stamp: string,
+): CalendarMeeting => ({
+  uid: `${meeting.meetingId}@kindred`,
+  sequence,
+  method,
+  start: new Date(meeting.startsAt),
+  durationMinutes: meeting.durationMinutes,
+  timezone: reader.timezone,
+  summary: `Mentoring: ${firstName(context.mentee.name)} & ${firstName(context.mentor.name)}`,
+  description: `Your ${context.brand.orgName} mentoring meeting with ${firstName(other.name)}.`,
+  organizer: { name: context.brand.orgName, email: context.from },
+  attendees: [
+    { name: reader.name, email: reader.email },
+    { name: other.name, email: other.email },
+  ],
+  stamp: new Date(stamp),
+});
+
+export const composeMeetingReminders = (
+  context: MeetingEmailContext,
+  meeting: StoredMeeting,
+  fact: { occurredAt: string; sequence: number },
+  links: (participantId: string, status: 'held' | 'skipped') => string,
+): ComposedMeetingEmail[] =>
+  pairOf(context).map(({ reader, other }) => {
+    const when = describeMeetingTime(new Date(meeting.startsAt), reader.timezone);
+    const template = meetingReminderEmail;
+    return {
+      participantId: reader.participantId,
+      to: reader.email,
+      key: [
+        'MeetingDue',
+        meeting.meetingId,
+        reader.participantId,
+        `s${fact.sequence}`,
+        template.name,
+        `v${template.version}`,
+      ].join(':'),
+      template: 'meeting-reminder',
+      content: template.render({
+        brand: context.brand,
+        firstName: firstName(reader.name),
+        otherFirstName: firstName(other.name),
+        otherEmail: other.email,
+        when,
+        durationMinutes: meeting.durationMinutes,
+        first: meeting.seq === 1,
+        links: { held: links(reader.participantId, 'held'), skipped: links(reader.participantId, 'skipped') },
+      }),
+      calendar: {
+        method: 'REQUEST',
+        ics: calendarInvite(
+          invite(context, meeting, reader, other, 'REQUEST', fact.sequence, fact.occurredAt),
+        ),
+      },
+    };
+  });
+
+export const composeMeetingCancellations = (
+  context: MeetingEmailContext,
+  meeting: Pick<StoredMeeting, 'meetingId' | 'startsAt' | 'durationMinutes'>,
+  fact: { occurredAt: string; sequence: number },
+): ComposedMeetingEmail[] =>
+  pairOf(context).map(({ reader, other }) => {
+    const template = meetingCancelledEmail;
+    return {
+      participantId: reader.participantId,
+      to: reader.email,
+      key: [
+        'MeetingCancelled',
+        meeting.meetingId,
+        reader.participantId,
+        `s${fact.sequence}`,
+        template.name,
+        `v${template.version}`,
+      ].join(':'),
+      template: 'meeting-cancelled',
+      content: template.render({
+        brand: context.brand,
+        firstName: firstName(reader.name),
+        otherFirstName: firstName(other.name),
+        when: describeMeetingTime(new Date(meeting.startsAt), reader.timezone),
+      }),
+      calendar: {
+        method: 'CANCEL',
+        ics: calendarInvite(
+          invite(context, meeting, reader, other, 'CANCEL', fact.sequence, fact.occurredAt),
+        ),
+      },
+    };
+  });
