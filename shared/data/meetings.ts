@@ -204,6 +204,29 @@ export const dynamoMeetings = (client: DynamoDBDocumentClient, tableName: string
       ]);
     },
 
+    /** The milestones a subject (a pair's match, or a person) has reached, by name. */
+    async reached(orgId: string, subjectId: string): Promise<string[]> {
+      const prefix = keys.milestone(orgId, subjectId, '').sk;
+      const names: string[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': keys.organisation(orgId).pk, ':prefix': prefix },
+            ProjectionExpression: '#sk',
+            ExpressionAttributeNames: { '#sk': 'sk' },
+            ConsistentRead: true,
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) names.push(String(item.sk).slice(prefix.length));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return names;
+    },
+
     /** A milestone and its event, once per subject. */
     reach(orgId: string, subjectId: string, milestone: string, event: OutgoingEvent, now: Date) {
       return write([

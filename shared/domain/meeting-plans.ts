@@ -117,7 +117,7 @@ export const planFollowingMeeting = async (
   return stored ? 'planned' : 'already-planned';
 };
 
-/** MatchEnded: every meeting still planned is cancelled (with a cancellation of its invite if one went out). */
+/** MatchEnded: every meeting still ahead is cancelled (with a cancellation of its invite if one went out). */
 export const stopMeetingPlan = async (
   deps: PlanDeps,
   ref: { orgId: string; matchId: string },
@@ -127,7 +127,8 @@ export const stopMeetingPlan = async (
   // Read again after a lost race (its reminder went out in between, so its invite needs cancelling too).
   for (let attempt = 1; attempt <= 3; attempt++) {
     const planned = (await deps.meetings.meetingsOfMatch(ref.orgId, ref.matchId)).filter(
-      (meeting) => meeting.status === 'planned',
+      // Only meetings still ahead: one that has started stays loggable ("we met" after the ending is true).
+      (meeting) => meeting.status === 'planned' && Date.parse(meeting.startsAt) > now.getTime(),
     );
     let lost = false;
     for (const meeting of planned) {

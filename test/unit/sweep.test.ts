@@ -98,8 +98,8 @@ const futureKind = (id: string, due: string): Item => ({
   pk: `ORG#${ORG_ID}`,
   sk: `MEETING#${id}`,
   duePk: `DUE#${due.slice(0, 13)}`,
-  dueSk: `${due}#meeting-due#${ORG_ID}#${id}`,
-  dueKind: 'meeting-due',
+  dueSk: `${due}#survey-due#${ORG_ID}#${id}`,
+  dueKind: 'survey-due',
 });
 
 const NOW = new Date('2026-03-10T12:20:00.000Z');

@@ -1,0 +1,72 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy from '@middy/core';
+import { documents } from '../../shared/adapters/aws';
+import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { readEnv } from '../../shared/config';
+import { dynamoMatching } from '../../shared/data/matching';
+import { dynamoOrganisations } from '../../shared/data/organisations';
+import { celebration, composeMilestoneEmails, type MilestonePerson } from '../../shared/domain/milestones';
+import { findProgram } from '../../shared/domain/organisation';
+import { eventsOf } from '../../shared/events/envelope';
+import { logger } from '../../shared/middleware';
+
+const env = readEnv(['TABLE_NAME', 'EMAIL_FROM', 'EMAIL_CONFIGURATION_SET']);
+const matching = dynamoMatching(documents, env.TABLE_NAME);
+const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
+const emails = idempotentEmailSender({
+  tableName: env.TABLE_NAME,
+  from: env.EMAIL_FROM,
+  configurationSet: env.EMAIL_CONFIGURATION_SET,
+});
+
+/** Celebrates a milestone: one email per person it names, each sent once under its own key. */
+export const handler = middy()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(parser({ schema: eventsOf('MilestoneReached') }))
+  .handler(async (event, context) => {
+    emails.useContext(context);
+    const { detail } = event;
+    const { orgId, matchId, groupId, milestone } = detail;
+    const log = { orgId, matchId, groupId, milestone };
+
+    const [org, match] = await Promise.all([
+      organisations.get(orgId),
+      matchId ? matching.match(orgId, matchId) : Promise.resolve(undefined),
+    ]);
+    const verdict = celebration(detail, match);
+    if (!org || verdict !== 'send') {
+      logger.info('nothing to send', { ...log, reason: org ? verdict : 'organisation-gone' });
+      return;
+    }
+    // The readers and, for a pair, both people (each email names the other).
+    const ids = new Set([...detail.participantIds, ...(match ? [match.mentorId, match.menteeId] : [])]);
+    const found = await Promise.all([...ids].map((id) => matching.participant(orgId, id)));
+    const people = new Map<string, MilestonePerson>();
+    for (const person of found) if (person) people.set(person.participantId, person);
+
+    const { emails: outgoing, missing } = composeMilestoneEmails(detail, {
+      brand: { orgName: org.name, colour: org.branding?.colour },
+      programName: findProgram(org, match?.programId ?? groupId)?.name,
+      groupName: groupId ? findProgram(org, groupId)?.name : undefined,
+      match,
+      people,
+    });
+    for (const participantId of missing)
+      logger.info('nothing to send: participant gone', { ...log, participantId });
+
+    // Every person's email is tried even when another's fails; the failure is thrown after, so the retry
+    // sends only what is missing (a sent email is remembered under its key).
+    const failures: unknown[] = [];
+    for (const email of outgoing) {
+      const fields = { ...log, participantId: email.participantId };
+      try {
+        const { messageId } = await emails.send({ key: email.key, to: email.to, content: email.content });
+        logger.info('email sent', { ...fields, messageId });
+      } catch (error) {
+        logger.warn('email not sent', { ...fields, error: error instanceof Error ? error.name : 'unknown' });
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  });
