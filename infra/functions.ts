@@ -191,6 +191,41 @@ export const functionSpecs = {
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send'],
     partitions: [anyIn.organisation, anyIn.idempotency],
   },
+  unsubscribe: {
+    description:
+      'One-click unsubscribe (RFC 8058) from a category of nudges, or a pause, from the link in every nudge',
+    access: ['table:get', 'table:put', 'table:update', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    http: [
+      { method: 'GET', path: '/v1/unsubscribe' },
+      { method: 'POST', path: '/v1/unsubscribe' },
+    ],
+  },
+  'suppress-address': {
+    description: 'SES bounces and complaints: the address gets nothing more, emits EmailSuppressed',
+    access: ['table:get', 'table:put', 'table:update', 'secret:read'],
+    partitions: [anyIn.suppression, anyIn.organisation, anyIn.outbox],
+  },
+  'send-feedback-request': {
+    description: 'After a meeting is logged as held, asks each person for a one-click rating',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.idempotency],
+  },
+  'give-feedback': {
+    description: 'One-click ratings and the optional comment page; crisis language shows help at once',
+    access: ['table:get', 'table:put', 'table:update', 'table:query', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    http: [
+      { method: 'GET', path: '/v1/feedback' },
+      { method: 'POST', path: '/v1/feedback' },
+    ],
+  },
+  'alert-coordinator': {
+    description:
+      'Alerts a program coordinator (two low ratings) or the safeguarding contact (crisis language)',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.idempotency],
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functionSpecs;

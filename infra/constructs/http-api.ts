@@ -29,6 +29,10 @@ const publicRoutes: Partial<Record<FunctionName, string>> = {
     'Followed from a link in a match email by a participant who has no account; authorised by the signed token in the link, which names the match and the person.',
   'log-meeting':
     'Followed from a link in a meeting reminder by a participant who has no account; authorised by the signed token in the link, which names the meeting and the person.',
+  unsubscribe:
+    'Followed from a link in an email, or POSTed by the mail client (RFC 8058 one-click), for a person who has no account; authorised by the signed token in the link.',
+  'give-feedback':
+    'Followed from a rating link in an email by a participant who has no account; authorised by the signed token in the link, which names the meeting and the person.',
   'leave-group':
     'Followed from a link in a group email by a member who has no account; authorised by the signed token in the link, which names the group and the person.',
 };

@@ -21,6 +21,9 @@ export const demoOrganisations: Organisation[] = [
       },
     ],
     branding: { colour: '#1f4e79' },
+    contacts: { coordinator: 'mentoring@northfield.example', safeguarding: 'wellbeing@northfield.example' },
+    crisisHelp:
+      'If you are in crisis or feel unsafe, call the campus wellbeing line on 0100 000 0000 (24 hours) or your local emergency number. In the UK you can also call Samaritans free on 116 123.',
   },
   {
     orgId: 'demo-nonprofit',
@@ -41,5 +44,11 @@ export const demoOrganisations: Organisation[] = [
       },
     ],
     branding: { colour: '#2e7d5b' },
+    contacts: {
+      coordinator: 'peers@harbourlights.example',
+      safeguarding: 'safeguarding@harbourlights.example',
+    },
+    crisisHelp:
+      'If you are in crisis or thinking about harming yourself or your baby, call your local emergency number now. In the UK, Samaritans answer free on 116 123, day or night; the PANDAS helpline supports parents on 0808 1961 776.',
   },
 ];

@@ -26,6 +26,8 @@ export const PARTITIONS = {
   idempotency: 'IDEMPOTENCY#',
   /** The due index's own partition key. */
   due: 'DUE#',
+  /** An address that must get nothing more (hard bounce, complaint), by its pseudonym, across organisations. */
+  suppression: 'SUPPRESSION#',
   /** The lookup index's partition of every organisation (`ORGS#all`): what daily sweeps walk. */
   organisations: 'ORGS#',
 } as const;

@@ -33,6 +33,13 @@ export interface Organisation {
   defaultProgramId: string;
   programs: Program[];
   branding?: { colour?: string; logoUrl?: string };
+  /** Who the platform alerts: the program coordinator (drifting or unhappy pairs) and safeguarding. */
+  contacts?: { coordinator?: string; safeguarding?: string };
+  /**
+   * Where to find help in a crisis (helplines, emergency numbers), shown to anyone whose words suggest one:
+   * kindred is peer support, not a crisis service.
+   */
+  crisisHelp?: string;
 }
 
 export const findProgram = (org: Organisation, programId = org.defaultProgramId) =>

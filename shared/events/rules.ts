@@ -20,7 +20,10 @@ export type TargetFunction =
   | 'plan-meetings'
   | 'send-meeting-email'
   | 'record-milestones'
-  | 'send-milestone-email';
+  | 'send-milestone-email'
+  | 'suppress-address'
+  | 'send-feedback-request'
+  | 'alert-coordinator';
 
 export interface EventRule {
   name: string;
