@@ -67,7 +67,25 @@ export const dynamoDueWork = (client: DynamoDBDocumentClient, tableName: string)
     event: OutgoingEvent,
     now: Date,
     condition?: { expression: string; values: Record<string, unknown>; names?: Record<string, string> },
+    rearm?: { duePk: string; dueSk: string; set: Record<string, unknown> },
   ) {
+    // Handed over and, for recurring work, put back on the index at its next time, in the same write.
+    const rearmNames = Object.keys(rearm?.set ?? {});
+    const update = rearm
+      ? `SET duePk = :nextPk, dueSk = :nextSk${rearmNames.map((_, i) => `, #r${i} = :r${i}`).join('')}`
+      : 'REMOVE duePk, dueSk, dueKind';
+    const rearmValues = rearm
+      ? {
+          ':nextPk': rearm.duePk,
+          ':nextSk': rearm.dueSk,
+          ':sk': item.dueSk,
+          ...Object.fromEntries(rearmNames.map((name, i) => [`:r${i}`, rearm.set[name]])),
+        }
+      : {};
+    const names = {
+      ...condition?.names,
+      ...Object.fromEntries(rearmNames.map((name, i) => [`#r${i}`, name])),
+    };
     try {
       await withConflictRetry(() =>
         client.send(
@@ -77,10 +95,10 @@ export const dynamoDueWork = (client: DynamoDBDocumentClient, tableName: string)
                 Update: {
                   TableName: tableName,
                   Key: { pk: item.pk, sk: item.sk },
-                  UpdateExpression: 'REMOVE duePk, dueSk, dueKind',
-                  ConditionExpression: `duePk = :bucket${condition ? ` AND (${condition.expression})` : ''}`,
-                  ExpressionAttributeValues: { ':bucket': item.duePk, ...condition?.values },
-                  ...(condition?.names ? { ExpressionAttributeNames: condition.names } : {}),
+                  UpdateExpression: update,
+                  ConditionExpression: `duePk = :bucket${rearm ? ' AND dueSk = :sk' : ''}${condition ? ` AND (${condition.expression})` : ''}`,
+                  ExpressionAttributeValues: { ':bucket': item.duePk, ...condition?.values, ...rearmValues },
+                  ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
                 },
               },
               { Put: { TableName: tableName, Item: outboxItem(event, now) } },

@@ -28,6 +28,8 @@ export const keys = {
   /** A planned meeting; its id starts with its match's (`<matchId>-<n>`), so a match's meetings share a prefix. */
   meeting: (orgId: string, meetingId: string) => ({ pk: `${ORG}${orgId}`, sk: `MEETING#${meetingId}` }),
   meetingsOfMatch: (matchId: string) => `MEETING#${matchId}-`,
+  /** A pair's months-together milestones: one item on the due index at the next anniversary. */
+  anniversary: (orgId: string, matchId: string) => ({ pk: `${ORG}${orgId}`, sk: `ANNIVERSARY#${matchId}` }),
   /** A milestone reached, kept so each is reached once. */
   milestone: (orgId: string, subjectId: string, milestone: string) => ({
     pk: `${ORG}${orgId}`,

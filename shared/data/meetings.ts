@@ -5,6 +5,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dueSortKey, hourBucket } from '../domain/due-work';
 import type { MeetingSlot } from '../domain/meetings';
@@ -99,9 +100,35 @@ export const dynamoMeetings = (client: DynamoDBDocumentClient, tableName: string
       return (Items ?? []).map(stored).sort((a, b) => a.seq - b.seq);
     },
 
-    /** The plan and its first meeting, once per match (a redelivered MatchMade changes nothing). */
-    startPlan(meeting: Meeting, plan: MeetingPlan, remindAt: Date) {
+    /**
+     * The plan, its first meeting and the pair's first anniversary on the due index, once per match (a
+     * redelivered MatchMade changes nothing).
+     */
+    startPlan(
+      meeting: Meeting,
+      plan: MeetingPlan,
+      remindAt: Date,
+      anniversary: { mentorId: string; menteeId: string; matchedAt: string; months: number; dueAt: Date },
+    ) {
       return write([
+        {
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...keys.anniversary(meeting.orgId, meeting.matchId),
+              orgId: meeting.orgId,
+              matchId: meeting.matchId,
+              mentorId: anniversary.mentorId,
+              menteeId: anniversary.menteeId,
+              matchedAt: anniversary.matchedAt,
+              months: anniversary.months,
+              duePk: hourBucket(anniversary.dueAt),
+              dueSk: dueSortKey(anniversary.dueAt, 'anniversary', meeting.orgId, meeting.matchId),
+              dueKind: 'anniversary',
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
         {
           Update: {
             TableName: tableName,
@@ -173,6 +200,22 @@ export const dynamoMeetings = (client: DynamoDBDocumentClient, tableName: string
         },
         { Put: { TableName: tableName, Item: outboxItem(event, now) } },
       ]);
+    },
+
+    /** An ended pair has no more anniversaries: the item leaves the due index. */
+    async stopAnniversaries(orgId: string, matchId: string) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.anniversary(orgId, matchId),
+            UpdateExpression: 'REMOVE duePk, dueSk, dueKind',
+            ConditionExpression: 'attribute_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
     },
 
     /** Records a meeting as held or skipped, once, with its MeetingLogged. */

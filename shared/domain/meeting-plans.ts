@@ -2,6 +2,8 @@ import type { MatchingStore } from '../data/matching';
 import type { Meeting, MeetingPlan, MeetingStore } from '../data/meetings';
 import { parseMatchingSettings } from '../matching/settings';
 import {
+  ANNIVERSARY_MONTHS,
+  anniversaryAt,
   chooseSlot,
   firstMeeting,
   meetingId,
@@ -81,10 +83,18 @@ export const startMeetingPlan = async (
     sequence: 0,
     status: 'planned',
   };
+  const months = ANNIVERSARY_MONTHS[0];
   const stored = await deps.meetings.startPlan(
     meeting,
     plan,
     remindAt(startsAt, plan.reminderLeadHours, now),
+    {
+      mentorId: match.mentorId,
+      menteeId: match.menteeId,
+      matchedAt: match.createdAt,
+      months,
+      dueAt: anniversaryAt(new Date(match.createdAt), months),
+    },
   );
   return stored ? 'planned' : 'already-planned';
 };
@@ -123,6 +133,7 @@ export const stopMeetingPlan = async (
   ref: { orgId: string; matchId: string },
   now: Date,
 ): Promise<number> => {
+  await deps.meetings.stopAnniversaries(ref.orgId, ref.matchId);
   let cancelled = 0;
   // Read again after a lost race (its reminder went out in between, so its invite needs cancelling too).
   for (let attempt = 1; attempt <= 3; attempt++) {

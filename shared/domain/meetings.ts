@@ -145,3 +145,13 @@ export const meetingId = (matchId: string, seq: number) => `${matchId}-${seq}`;
 /** How a meeting reads for one person: "Tuesday 3 March, 18:00 (Europe/London)". */
 export const describeMeetingTime = (startsAt: Date, timezone: string) =>
   `${DateTime.fromJSDate(startsAt).setZone(timezone).setLocale('en-GB').toFormat('cccc d LLLL, HH:mm')} (${timezone.replace(/_/g, ' ')})`;
+
+/** The months-together milestones of a pair, in order. */
+export const ANNIVERSARY_MONTHS = [1, 3, 6, 12] as const;
+
+/** When a pair matched at `matchedAt` has been together `months` months (same day of the month, UTC). */
+export const anniversaryAt = (matchedAt: Date, months: number) =>
+  DateTime.fromJSDate(matchedAt, { zone: 'utc' }).plus({ months }).toJSDate();
+
+/** The anniversary after `months`, or undefined after the last. */
+export const nextAnniversary = (months: number) => ANNIVERSARY_MONTHS.find((m) => m > months);

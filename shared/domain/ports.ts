@@ -52,5 +52,7 @@ export interface DueWorkStore {
     event: OutgoingEvent,
     now: Date,
     condition?: { expression: string; values: Record<string, unknown>; names?: Record<string, string> },
+    /** Recurring work: the item's next due time (and attributes to set), instead of leaving the index. */
+    rearm?: { duePk: string; dueSk: string; set: Record<string, unknown> },
   ): Promise<boolean>;
 }

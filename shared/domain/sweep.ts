@@ -1,5 +1,6 @@
 import { isDetailType } from '../events/catalogue';
-import { bucketsToSweep, hourBucket } from './due-work';
+import { bucketsToSweep, dueSortKey, hourBucket } from './due-work';
+import { anniversaryAt, nextAnniversary } from './meetings';
 import type { DueEntry, DueWorkStore } from './ports';
 
 /**
@@ -71,6 +72,34 @@ const handOver = (store: DueWorkStore, entry: DueEntry, now: Date) => {
           expression: '#status = :planned',
           values: { ':planned': 'planned' },
           names: { '#status': 'status' },
+        },
+      );
+    }
+    case 'anniversary': {
+      const { orgId, matchId, mentorId, menteeId, months } = entry as DueEntry &
+        Record<'orgId' | 'matchId' | 'mentorId' | 'menteeId', string> & { months: number };
+      const following = nextAnniversary(months);
+      const nextAt =
+        following === undefined ? undefined : anniversaryAt(new Date(entry.matchedAt as string), following);
+      return store.handOver(
+        entry,
+        {
+          detailType: 'MilestoneReached',
+          detail: {
+            version: 1,
+            orgId,
+            occurredAt: now.toISOString(),
+            milestone: `months-${months}` as 'months-1',
+            participantIds: [mentorId, menteeId],
+            matchId,
+          },
+        },
+        now,
+        undefined,
+        nextAt && {
+          duePk: hourBucket(nextAt),
+          dueSk: dueSortKey(nextAt, 'anniversary', orgId, matchId),
+          set: { months: following },
         },
       );
     }

@@ -171,7 +171,7 @@ describe('a pair’s meetings over the weeks (local runtime)', () => {
     expect(celebrations).toHaveLength(1);
   });
 
-  it('three held meetings reach “three meetings” once; forged and reused links change nothing', {
+  it('three held meetings reach “three meetings” once, a month together is celebrated; forged and reused links change nothing', {
     timeout: 120_000,
   }, async () => {
     // The demo program meets every two weeks.
@@ -188,7 +188,12 @@ describe('a pair’s meetings over the weeks (local runtime)', () => {
       const found = (await eventsOf('MilestoneReached')).map((e) => e.detail.milestone);
       return found.includes('meetings-3') ? found : undefined;
     });
-    expect(reached.sort()).toEqual(['first-meeting', 'meetings-3']);
+    // Each once; a month together has passed by the third meeting (every two weeks from about day 6).
+    expect(reached.sort()).toEqual(['first-meeting', 'meetings-3', 'months-1']);
+    const celebrated = (await emailsTo(mentee.email)).filter(
+      (e) => !e.calendar && /together|meeting/i.test(e.subject),
+    );
+    expect(new Set(celebrated.map((e) => e.subject)).size).toBe(celebrated.length);
 
     const before = (await local.events()).length;
     const reminder = (await emailsTo(mentee.email)).find((e) => e.calendar);

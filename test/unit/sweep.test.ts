@@ -41,13 +41,23 @@ class MemoryDueWork implements DueWorkStore {
     for (const item of due) yield structuredClone(item) as DueEntry;
   }
 
-  async handOver(entry: DueEntry, event: OutgoingEvent, now: Date, condition?: Condition) {
+  async handOver(
+    entry: DueEntry,
+    event: OutgoingEvent,
+    now: Date,
+    condition?: Condition,
+    rearm?: Parameters<DueWorkStore['handOver']>[4],
+  ) {
     const item = this.items.get(`${entry.pk}|${entry.sk}`);
-    if (!item || item.duePk !== entry.duePk) return false;
+    if (!item || item.duePk !== entry.duePk || item.dueSk !== entry.dueSk) return false;
     if (condition && !holds(condition, item)) return false;
-    delete item.duePk;
-    delete item.dueSk;
-    delete item.dueKind;
+    if (rearm) {
+      Object.assign(item, rearm.set, { duePk: rearm.duePk, dueSk: rearm.dueSk });
+    } else {
+      delete item.duePk;
+      delete item.dueSk;
+      delete item.dueKind;
+    }
     this.handedOver.push({ event, now, sk: item.sk });
     return true;
   }
@@ -324,6 +334,51 @@ describe('sweepDueWork', () => {
         sk: 'EVENT',
       },
     ]);
+    expect(store.stillDue()).toEqual([]);
+  });
+});
+
+describe('anniversaries', () => {
+  it('a pair reaches one, three, six and twelve months together, each once, however often the sweep runs', async () => {
+    // Prepare
+    const matchedAt = '2026-01-31T10:00:00.000Z';
+    const store = new MemoryDueWork([
+      {
+        pk: `ORG#${ORG_ID}`,
+        sk: 'ANNIVERSARY#m-1',
+        orgId: ORG_ID,
+        matchId: 'm-1',
+        mentorId: 'p-2',
+        menteeId: 'p-1',
+        matchedAt,
+        months: 1,
+        duePk: 'DUE#2026-02-28T10',
+        dueSk: `2026-02-28T10:00:00.000Z#anniversary#${ORG_ID}#m-1`,
+        dueKind: 'anniversary',
+      },
+    ]);
+
+    // Act: daily sweeps for a year and a bit, each one twice
+    for (let day = 1; day <= 400; day++) {
+      const now = new Date(Date.parse(matchedAt) + day * 86_400_000);
+      await sweepDueWork(store, now);
+      await sweepDueWork(store, now);
+    }
+
+    // Assess
+    const reached = store.handedOver.map(({ event, now }) => [
+      (event.detail as { milestone: string }).milestone,
+      now.toISOString().slice(0, 10),
+    ]);
+    expect(reached).toEqual([
+      ['months-1', '2026-02-28'],
+      ['months-3', '2026-04-30'], // 31 January plus three months: the end of the shorter April
+      ['months-6', '2026-07-31'],
+      ['months-12', '2027-01-31'],
+    ]);
+    for (const { event } of store.handedOver) {
+      expect(parseDetail('MilestoneReached', event.detail).participantIds).toEqual(['p-2', 'p-1']);
+    }
     expect(store.stillDue()).toEqual([]);
   });
 });
