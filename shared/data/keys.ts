@@ -25,6 +25,8 @@ export const keys = {
   }),
   poolPrefix: (programId: string, role: 'mentor' | 'mentee') => poolPrefix(programId, role),
   match: (orgId: string, matchId: string) => ({ pk: `${ORG}${orgId}`, sk: `MATCH#${matchId}` }),
+  /** A finished whole-pool run: a redelivered request for it runs nothing again. */
+  matchingRun: (orgId: string, runId: string) => ({ pk: `${ORG}${orgId}`, sk: `RUN#${runId}` }),
   /** A planned meeting; its id starts with its match's (`<matchId>-<n>`), so a match's meetings share a prefix. */
   meeting: (orgId: string, meetingId: string) => ({ pk: `${ORG}${orgId}`, sk: `MEETING#${meetingId}` }),
   meetingsOfMatch: (matchId: string) => `MEETING#${matchId}-`,
@@ -35,6 +37,20 @@ export const keys = {
     pk: `${ORG}${orgId}`,
     sk: `MILESTONE#${subjectId}#${milestone}`,
   }),
+  /**
+   * One person's rating of one meeting of their match (with their comment, if any), kept once. A person's
+   * ratings of a match share the prefix `feedbackOf`.
+   */
+  feedback: (orgId: string, matchId: string, participantId: string, meetingId: string) => ({
+    pk: `${ORG}${orgId}`,
+    sk: `${feedbackOf(matchId, participantId)}MEETING#${meetingId}`,
+  }),
+  /** The ratings (ids and numbers only) one person gave one match, versioned: what "two low in a row" reads. */
+  feedbackHistory: (orgId: string, matchId: string, participantId: string) => ({
+    pk: `${ORG}${orgId}`,
+    sk: `${feedbackOf(matchId, participantId)}HISTORY`,
+  }),
+  feedbackOf: (matchId: string, participantId: string) => feedbackOf(matchId, participantId),
   /** A peer group's seat count, waitlist counters and version. */
   group: (orgId: string, groupId: string) => ({ pk: `${ORG}${orgId}`, sk: `GROUP#${groupId}` }),
   /** One member's place in a group: a seat, or a place on its waitlist. */
@@ -44,9 +60,20 @@ export const keys = {
   }),
   /** The waitlist in order: `GROUP#<group>#WAIT#<zero-padded sequence>`. */
   groupWaitlistPrefix: (groupId: string) => `GROUP#${groupId}#WAIT#`,
+  /** One person's email preferences: categories unsubscribed from, a pause, the nudges recently sent. */
+  recipient: (orgId: string, participantId: string) => ({
+    pk: `${ORG}${orgId}`,
+    sk: `RECIPIENT#${participantId}`,
+  }),
+  /**
+   * An address that gets nothing more (hard bounce, complaint), keyed by its pseudonym (see email-hash.ts) and
+   * across organisations: SES reports the address, not who it belongs to.
+   */
+  suppression: (emailHash: string) => ({ pk: `${PARTITIONS.suppression}${emailHash}`, sk: 'ADDRESS' }),
 };
 
 const poolPrefix = (programId: string, role: string) => `POOL#${programId}#${role}#`;
+const feedbackOf = (matchId: string, participantId: string) => `FEEDBACK#${matchId}#${participantId}#`;
 
 export const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 export const DAY_SECONDS = 24 * 3600;

@@ -43,6 +43,10 @@ export interface MatchingStore {
   makeMatch(write: MatchingWrite & { match: Match }): Promise<boolean>;
   /** Ends the match (it must still be active), both sides and MatchEnded at once; false on a lost race. */
   endMatch(write: MatchingWrite & { match: Match; ended: NonNullable<Match['ended']> }): Promise<boolean>;
+  /** Whether a whole-pool run already finished. */
+  runFinished(orgId: string, runId: string): Promise<boolean>;
+  /** Records a run as finished with its MatchingRunCompleted, once; false when it already was. */
+  finishRun(orgId: string, runId: string, event: OutgoingEvent, now: Date): Promise<boolean>;
   /** Changes people's matching states alone (e.g. a do-not-match entry); false on a lost race. */
   updateStates(orgId: string, programId: string, sides: SideChange[]): Promise<boolean>;
 }
@@ -134,6 +138,26 @@ export const dynamoMatching = (client: DynamoDBDocumentClient, tableName: string
           Put: {
             TableName: tableName,
             Item: { ...keys.match(orgId, match.matchId), ...match },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+      ]);
+    },
+
+    async runFinished(orgId, runId) {
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: keys.matchingRun(orgId, runId), ConsistentRead: true }),
+      );
+      return Item !== undefined;
+    },
+
+    finishRun(orgId, runId, event, now) {
+      return write([
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...keys.matchingRun(orgId, runId), finishedAt: now.toISOString() },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },

@@ -261,6 +261,8 @@ export const runMatching = async (
 ): Promise<RunSummary | undefined> => {
   const context = await mentoringProgram(deps.organisations, ref.orgId, ref.programId);
   if (!context) return undefined;
+  // A redelivered request for a run that finished runs nothing again (one that crashed midway runs on).
+  if (await deps.matching.runFinished(ref.orgId, ref.runId)) return undefined;
   const { settings } = context;
   const [mentorEntries, menteeEntries] = await Promise.all([
     deps.matching.pool(ref.orgId, ref.programId, 'mentor'),
@@ -326,14 +328,16 @@ export const runMatching = async (
     totalScore: round2(totalScore),
     exact: skipped === 0 && candidates.stats.cappedMentees === 0,
   };
-  await deps.outbox.publish(
+  const finished = await deps.matching.finishRun(
+    ref.orgId,
+    ref.runId,
     {
       detailType: 'MatchingRunCompleted',
       detail: { version: 1, orgId: ref.orgId, occurredAt: now.toISOString(), ...summary },
     },
     now,
   );
-  return summary;
+  return finished ? summary : undefined;
 };
 
 /** Whether the daily run should match a program today. */
