@@ -30,7 +30,7 @@ describe('the local clock runs what would have fired (local runtime)', () => {
     const early = await local.json<{ fired: { rule: string }[] }>('/_local/clock', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ advance: 'PT36H' }),
+      body: JSON.stringify({ advance: 'PT36H', exact: true }),
     });
     const subjectsEarly = await subjectsTo(quiet.email);
     await local.post('/_local/clock', { advance: 'PT36H' });
