@@ -1,7 +1,9 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { SES_FEEDBACK_RULE } from '../shared/domain/suppression';
 import { Data } from './constructs/data';
 import { Email } from './constructs/email';
+import { EmailEvents } from './constructs/email-events';
 import { PlatformEventBus } from './constructs/event-bus';
 import { PublicHttpApi } from './constructs/http-api';
 import { LambdaFunctions } from './constructs/lambda-functions';
@@ -52,6 +54,14 @@ export class PlatformStack extends Stack {
       for (const route of spec.http ?? []) this.api.addRoute(route, this.lambdas.functions[name], name);
     }
     this.events.addRules(this.lambdas.functions);
+    // SES bounces and complaints arrive on the default bus; the address is suppressed.
+    new EmailEvents(this, 'EmailEvents', {
+      stage,
+      configurationSet: email.configurationSet,
+      target: this.lambdas.functions[SES_FEEDBACK_RULE.target],
+      deadLetterQueue: this.events.deadLetterQueue.queue,
+    });
+    this.lambdas.addRuleTarget(SES_FEEDBACK_RULE.target);
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the kindred public API', value: this.api.url });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });

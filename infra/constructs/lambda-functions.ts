@@ -164,13 +164,7 @@ export class LambdaFunctions extends Construct {
 
     for (const statement of this.statementsFor(name, spec)) role.addToPolicy(statement);
     if (spec.outboxStream) this.addOutboxStream(fn);
-    if (ruleTarget) {
-      fn.configureAsyncInvoke({
-        onFailure: new SqsDestination(this.asyncDeadLetterQueue.queue),
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(6),
-      });
-    }
+    if (ruleTarget) this.configureRuleTarget(fn);
 
     Validations.of(fn.node.defaultChild as CfnResource).acknowledge({
       id: 'AwsSolutions-L1',
@@ -187,6 +181,23 @@ export class LambdaFunctions extends Construct {
       if (spec.access.includes('email:send')) this.props.email.acknowledgeSendGrant(policy);
     }
     return fn;
+  }
+
+  /**
+   * Makes a function that a rule outside the rules table targets (SES bounces and complaints on the default
+   * bus, see email-events.ts) a rule target like the others: Lambda retries a failed asynchronous invocation
+   * twice, then parks it in the same dead-letter queue.
+   */
+  addRuleTarget(name: FunctionName): void {
+    this.configureRuleTarget(this.functions[name]);
+  }
+
+  private configureRuleTarget(fn: NodejsFunction): void {
+    fn.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.asyncDeadLetterQueue.queue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
   }
 
   private environment(): Record<string, string> {

@@ -3,15 +3,18 @@ import { mkdirSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
 import { dynamoOrganisations } from '../../shared/data/organisations';
+import { tableDefinition } from '../../shared/data/table';
+import { SES_FEEDBACK_RULE, SimulatedFeedback, sesFeedbackEvent } from '../../shared/domain/suppression';
 import { eventRules, scheduleRules } from '../../shared/events/rules';
 import { startAwsEndpoint } from './aws-endpoint';
 import { createLocalClock, parseAdvance } from './clock';
 import { ensureTable, startDynamoLocal } from './dynamodb-local';
+import { matchesEventPattern } from './event-pattern';
 import { createLocalBus } from './eventbridge';
 import { sendJson, startHttpApi } from './http-api';
 import { jsonStore } from './json-store';
@@ -146,6 +149,28 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
     };
     let clockNow = () => new Date();
     let settle = async () => {};
+    /** The earliest time anything on the due index falls due (the index is sparse: only due items). */
+    const nextDueAt = async () => {
+      let earliest: number | undefined;
+      let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await dynamodb.send(
+          new ScanCommand({
+            TableName: TABLE_NAME,
+            IndexName: tableDefinition.dueIndex.name,
+            ProjectionExpression: '#sk',
+            ExpressionAttributeNames: { '#sk': tableDefinition.dueIndex.sortKey },
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const at = Date.parse(item[tableDefinition.dueIndex.sortKey]?.S?.split('#')[0] ?? '');
+          if (!Number.isNaN(at) && (earliest === undefined || at < earliest)) earliest = at;
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return earliest;
+    };
     const bus = createLocalBus({
       busName: BUS_NAME,
       region: REGION,
@@ -161,6 +186,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
       fire: (rule, at) => bus.fireSchedule(rule, at),
       settle: () => settle(),
       storePath: file('clock.json'),
+      idle: { rule: 'sweep-due-work', maxGapMs: 24 * 3_600_000, nextDueAt: () => nextDueAt() },
     });
     clockNow = clock.now;
 
@@ -267,10 +293,46 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
             );
             return true;
           }
-          const moved = await clock.advance(ms);
+          const moved = await clock.advance(ms, { exact: input?.exact === true });
           await reaper.reap();
           await settle();
           sendJson(res, 200, moved);
+          return true;
+        }
+        case 'POST /_local/ses/bounce': {
+          // SES cannot reach this machine: this sends suppress-address the event SES would put on the default
+          // bus for a bounce or complaint, through the rule's own pattern, as the rule there would.
+          const input = SimulatedFeedback.safeParse(readJson(body));
+          if (!input.success) {
+            sendJson(
+              res,
+              400,
+              {
+                title: 'Invalid SES feedback request',
+                detail: 'Send {"email":"…","type":"Permanent"|"Transient"|"Complaint"}',
+                errors: input.error.issues.map((i) => ({
+                  pointer: `/${i.path.join('/')}`,
+                  detail: i.message,
+                })),
+              },
+              { 'content-type': 'application/problem+json' },
+            );
+            return true;
+          }
+          const event = sesFeedbackEvent(input.data, clock.now(), {
+            account: ACCOUNT,
+            region: REGION,
+            from: process.env.EMAIL_FROM ?? 'no-reply@kindred.local',
+            configurationSet: 'kindred-local',
+          });
+          const matched = matchesEventPattern(SES_FEEDBACK_RULE.eventPattern, event);
+          try {
+            const result = matched ? await invoke(SES_FEEDBACK_RULE.target, event) : undefined;
+            await settle();
+            sendJson(res, 200, { rule: SES_FEEDBACK_RULE.name, matched, result });
+          } catch (error) {
+            sendJson(res, 500, { title: 'suppress-address failed', detail: (error as Error).message });
+          }
           return true;
         }
         default:

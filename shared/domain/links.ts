@@ -7,9 +7,14 @@ export const REMATCH_PURPOSE = 'rematch';
 export const LEAVE_GROUP_PURPOSE = 'leave-group';
 /** "We met" / "we skipped" from a meeting reminder; the subject is `<meetingId>:<participantId>`. */
 export const LOG_MEETING_PURPOSE = 'log-meeting';
+/** A one-click rating of a held meeting (and its comment page); the subject is `<meetingId>:<participantId>`. */
+export const FEEDBACK_PURPOSE = 'feedback';
 
 /** Longer than most mentoring relationships and group memberships last; the state decides what the link may do. */
 export const RELATIONSHIP_LINK_TTL_SECONDS = 400 * 24 * 3600;
+
+/** A rating is about one meeting: worth giving while it is fresh, so its links work for 30 days. */
+export const FEEDBACK_LINK_TTL_SECONDS = 30 * 24 * 3600;
 
 export const linkSubject = (relationshipId: string, participantId: string) =>
   `${relationshipId}:${participantId}`;
@@ -19,3 +24,12 @@ export const parseLinkSubject = (subject: string) => {
   const [relationshipId, participantId, ...rest] = subject.split(':');
   return relationshipId && participantId && rest.length === 0 ? { relationshipId, participantId } : undefined;
 };
+
+/**
+ * "Unsubscribe" / "pause" in every nudge (and its RFC 8058 one-click header); the subject is
+ * `<participantId>:<category>`, or `<participantId>:all` for every nudge.
+ */
+export const UNSUBSCRIBE_PURPOSE = 'unsubscribe';
+
+/** An unsubscribe link keeps working long after its email (the law in many places asks for at least 30 days). */
+export const UNSUBSCRIBE_LINK_TTL_SECONDS = 400 * 24 * 3600;

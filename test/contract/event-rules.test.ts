@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SES_FEEDBACK_RULE } from '../../shared/domain/suppression';
 import { eventRules, scheduleRules } from '../../shared/events/rules';
 import {
   type CfnResourceJson,
@@ -41,8 +42,9 @@ afterAll(() => synthesized?.cleanup());
 
 describe('event rules', () => {
   it('deploys exactly one pattern rule per row of eventRules', () => {
+    // The platform bus's rules; SES's bounces and complaints arrive on the default bus (email-events.test.ts).
     const patternRules = resourcesOfType(template, 'AWS::Events::Rule').filter(
-      ([, r]) => r.Properties?.EventPattern,
+      ([, r]) => r.Properties?.EventPattern && r.Properties?.EventBusName,
     );
     expect(patternRules).toHaveLength(eventRules.length);
     for (const row of eventRules) expect(rulesNamed(row.name), row.name).toHaveLength(1);
@@ -95,7 +97,7 @@ describe('schedule rules', () => {
 });
 
 describe('rule targets', () => {
-  const allRows = [...eventRules, ...scheduleRules];
+  const allRows = [...eventRules, ...scheduleRules, SES_FEEDBACK_RULE];
 
   it('retry for 24 hours, 185 times, then park the event in the bus dead-letter queue', () => {
     const rules = resourcesOfType(template, 'AWS::Events::Rule');

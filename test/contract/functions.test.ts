@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Access, type FunctionName, type FunctionSpec, functionSpecs } from '../../infra/functions';
 import { envNames } from '../../shared/config';
 import { PARTITIONS, tableDefinition } from '../../shared/data/table';
+import { SES_FEEDBACK_RULE } from '../../shared/domain/suppression';
 import { eventRules, scheduleRules } from '../../shared/events/rules';
 import {
   dig,
@@ -28,7 +29,9 @@ const STAGE = 'dev';
 const REGION = 'eu-west-1';
 const EMAIL_FROM = 'no-reply@example.org';
 const entries = Object.entries(functionSpecs) as [FunctionName, FunctionSpec][];
-const ruleTargets = new Set<string>([...eventRules, ...scheduleRules].map((rule) => rule.target));
+const ruleTargets = new Set<string>(
+  [...eventRules, ...scheduleRules, SES_FEEDBACK_RULE].map((rule) => rule.target),
+);
 
 let synthesized: Synthesized;
 let template: TemplateJson;
