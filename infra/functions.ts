@@ -213,7 +213,7 @@ export const functionSpecs = {
   },
   'give-feedback': {
     description: 'One-click ratings and the optional comment page; crisis language shows help at once',
-    access: ['table:get', 'table:put', 'table:update', 'table:query', 'secret:read'],
+    access: ['table:get', 'table:put', 'table:update', 'secret:read'],
     partitions: [anyIn.organisation, anyIn.outbox],
     http: [
       { method: 'GET', path: '/v1/feedback' },

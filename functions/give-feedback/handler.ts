@@ -1,1 +1,211 @@
-export const handler = async () => { throw new Error('not implemented yet'); };
+import { randomUUID } from 'node:crypto';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { documents } from '../../shared/adapters/aws';
+import { issueToken, TokenError, verifyToken } from '../../shared/adapters/tokens';
+import { readEnv } from '../../shared/config';
+import { dynamoMatching } from '../../shared/data/matching';
+import { dynamoMeetings } from '../../shared/data/meetings';
+import { dynamoOrganisations } from '../../shared/data/organisations';
+import {
+  Comment,
+  type FeedbackClaims,
+  type FeedbackDeps,
+  feedbackMeetingNotFound,
+  giveFeedback,
+  type RateableMeeting,
+  Rating,
+  rateableMeeting,
+} from '../../shared/domain/feedback';
+import {
+  FEEDBACK_PURPOSE,
+  linkSubject,
+  parseLinkSubject,
+  RELATIONSHIP_LINK_TTL_SECONDS,
+  REMATCH_PURPOSE,
+} from '../../shared/domain/links';
+import { describeMeetingTime } from '../../shared/domain/meetings';
+import { firstName } from '../../shared/email/templates';
+import { invalidLink } from '../../shared/http/link-problems';
+import { Problem } from '../../shared/http/problem';
+import { httpHandler, logger } from '../../shared/middleware';
+import { DEFAULT_CRISIS_HELP, feedbackFormPage, feedbackThanksPage, NOT_A_CRISIS_SERVICE } from './pages';
+
+const { TABLE_NAME, TOKEN_SECRET_ID, PUBLIC_API_URL } = readEnv([
+  'TABLE_NAME',
+  'TOKEN_SECRET_ID',
+  'PUBLIC_API_URL',
+]);
+const matching = dynamoMatching(documents, TABLE_NAME);
+const organisations = dynamoOrganisations(documents, TABLE_NAME);
+const deps: FeedbackDeps = {
+  matching,
+  meetings: dynamoMeetings(documents, TABLE_NAME),
+  newId: () => randomUUID(),
+};
+
+const Token = z.string().min(1).max(2048);
+
+/**
+ * A comment of 2,000 characters, each up to 4 bytes of UTF-8 and tripled by form encoding, still fits; the
+ * comment's own limit is checked on the characters.
+ */
+const MAX_BODY_BYTES = 32 * 1024;
+
+/** Pages a link opens are nobody else's business: no referrer for the token, no index. */
+const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
+
+const secret = async () => {
+  const value = await getSecret(TOKEN_SECRET_ID, { maxAge: 300 });
+  if (typeof value !== 'string') throw new Error('token secret is not a string');
+  return value;
+};
+
+/** The meeting and person the link names; the token is checked before anything is read. */
+const linkClaims = async (token: string, now: Date): Promise<FeedbackClaims> => {
+  let claims: ReturnType<typeof verifyToken>;
+  try {
+    claims = verifyToken(await secret(), token, FEEDBACK_PURPOSE, now);
+  } catch (error) {
+    if (error instanceof TokenError)
+      throw invalidLink(
+        error,
+        'Rating links work for 30 days. You can still tell your program coordinator how it went.',
+      );
+    throw error;
+  }
+  const subject = parseLinkSubject(claims.sub);
+  // A genuine token always names a meeting and a person: this one was signed for something else.
+  if (!subject) {
+    throw new Problem(
+      400,
+      'invalid-link',
+      'This link is not valid',
+      'Please use the link exactly as it came in the email.',
+      [{ pointer: '/token', detail: 'The token does not name a meeting' }],
+    );
+  }
+  return { orgId: claims.org, meetingId: subject.relationshipId, participantId: subject.participantId };
+};
+
+/** The person the link names, the other of the pair (by first name) and the organisation. */
+const pageContext = async (claims: FeedbackClaims, rateable: RateableMeeting) => {
+  const [person, other, org] = await Promise.all([
+    matching.participant(claims.orgId, claims.participantId),
+    matching.participant(claims.orgId, rateable.otherId),
+    organisations.get(claims.orgId),
+  ]);
+  if (!person) throw feedbackMeetingNotFound();
+  const otherFirstName = other
+    ? firstName(other.name)
+    : rateable.role === 'mentee'
+      ? 'your mentor'
+      : 'your mentee';
+  return { person, otherFirstName, org };
+};
+
+/** The link that asks for a new match of this person in this match (the rematch page asks before it acts). */
+const rematchUrl = async (claims: FeedbackClaims, matchId: string, now: Date) => {
+  const token = issueToken(
+    await secret(),
+    { purpose: REMATCH_PURPOSE, orgId: claims.orgId, subject: linkSubject(matchId, claims.participantId) },
+    now,
+    RELATIONSHIP_LINK_TTL_SECONDS,
+  );
+  return `${PUBLIC_API_URL.replace(/\/$/, '')}/v1/rematch?token=${encodeURIComponent(token)}`;
+};
+
+/** Link scanners in mail systems follow links: the GET only asks, preselecting the rating clicked. */
+const showForm = httpHandler(
+  { query: z.object({ token: Token, rating: Rating.optional() }) },
+  async ({ query, now, event }) => {
+    const claims = await linkClaims(query.token, now);
+    const rateable = await rateableMeeting(deps, claims);
+    const { person, otherFirstName, org } = await pageContext(claims, rateable);
+    return {
+      status: 200,
+      headers: PRIVATE,
+      html: feedbackFormPage({
+        orgName: org?.name ?? 'your organisation',
+        colour: org?.branding?.colour,
+        otherFirstName,
+        when: describeMeetingTime(new Date(rateable.meeting.startsAt), person.timezone),
+        action: event.rawPath,
+        token: query.token,
+        rating: query.rating,
+        crisisHelp: org?.crisisHelp,
+      }),
+    };
+  },
+);
+
+/** The person's button press (an HTML form), or an API client's JSON `{ token, rating, comment? }`. */
+const record = httpHandler(
+  {
+    body: z.strictObject({ token: Token, rating: Rating, comment: Comment }),
+    form: true,
+    maxBodyBytes: MAX_BODY_BYTES,
+  },
+  async ({ body, now, headers }) => {
+    const claims = await linkClaims(body.token, now);
+    // A link of someone no longer on record (erased) records nothing.
+    if (!(await matching.participant(claims.orgId, claims.participantId))) throw feedbackMeetingNotFound();
+    const outcome = await giveFeedback(deps, claims, { rating: body.rating, comment: body.comment }, now);
+    const { match } = outcome;
+    // Ids and outcomes only: the comment is never logged.
+    logger.info('feedback recorded', {
+      orgId: claims.orgId,
+      meetingId: claims.meetingId,
+      matchId: match.matchId,
+      participantId: claims.participantId,
+      feedbackId: outcome.feedbackId,
+      rating: outcome.rating,
+      hasComment: outcome.hasComment,
+      concern: outcome.concern,
+      lowInARow: outcome.lowInARow,
+      alerted: outcome.alerted,
+    });
+    const { otherFirstName, org } = await pageContext(claims, outcome);
+    const crisisHelp = org?.crisisHelp ?? DEFAULT_CRISIS_HELP;
+    const rematch = outcome.offerRematch ? await rematchUrl(claims, match.matchId, now) : undefined;
+
+    const browser =
+      /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
+    if (!browser) {
+      return {
+        status: 200,
+        headers: PRIVATE,
+        body: {
+          feedbackId: outcome.feedbackId,
+          meetingId: claims.meetingId,
+          matchId: match.matchId,
+          rating: outcome.rating,
+          hasComment: outcome.hasComment,
+          ...(outcome.concern ? { help: { crisis: crisisHelp, notice: NOT_A_CRISIS_SERVICE } } : {}),
+          ...(rematch ? { rematchUrl: rematch } : {}),
+        },
+      };
+    }
+    return {
+      status: 200,
+      headers: PRIVATE,
+      html: feedbackThanksPage({
+        orgName: org?.name ?? 'your organisation',
+        colour: org?.branding?.colour,
+        otherFirstName,
+        hasComment: outcome.hasComment,
+        concern: outcome.concern,
+        safeguardingAlerted: Boolean(org?.contacts?.safeguarding ?? org?.contacts?.coordinator),
+        crisisHelp,
+        lowInARow: outcome.lowInARow,
+        coordinatorAlerted: outcome.offerRematch && Boolean(org?.contacts?.coordinator),
+        rematchUrl: rematch,
+      }),
+    };
+  },
+);
+
+/** GET shows the rating form; POST (the person's button press) records the rating. */
+export const handler = (event: APIGatewayProxyEventV2, context: Context) =>
+  event.requestContext.http.method === 'POST' ? record(event, context) : showForm(event, context);

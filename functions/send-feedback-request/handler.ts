@@ -1,1 +1,123 @@
-export const handler = async () => { throw new Error('not implemented yet'); };
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy from '@middy/core';
+import { documents } from '../../shared/adapters/aws';
+import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { issueToken } from '../../shared/adapters/tokens';
+import { readEnv } from '../../shared/config';
+import { dynamoMatching } from '../../shared/data/matching';
+import { dynamoMeetings } from '../../shared/data/meetings';
+import { dynamoOrganisations } from '../../shared/data/organisations';
+import { composeFeedbackRequests, type RatingValue } from '../../shared/domain/feedback';
+import { FEEDBACK_LINK_TTL_SECONDS, FEEDBACK_PURPOSE, linkSubject } from '../../shared/domain/links';
+import { eventsOf } from '../../shared/events/envelope';
+import { logger } from '../../shared/middleware';
+
+const env = readEnv([
+  'TABLE_NAME',
+  'TOKEN_SECRET_ID',
+  'EMAIL_FROM',
+  'EMAIL_CONFIGURATION_SET',
+  'PUBLIC_API_URL',
+]);
+const matching = dynamoMatching(documents, env.TABLE_NAME);
+const meetings = dynamoMeetings(documents, env.TABLE_NAME);
+const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
+const emails = idempotentEmailSender({
+  tableName: env.TABLE_NAME,
+  from: env.EMAIL_FROM,
+  configurationSet: env.EMAIL_CONFIGURATION_SET,
+});
+
+/**
+ * One person's five rating links for a meeting. Signed at the event's time, so a redelivery renders the very
+ * same links; the token names the meeting and the person, the rating rides along unsigned (the page asks).
+ */
+const ratingLinks = async (orgId: string, meetingId: string, occurredAt: string) => {
+  const secret = await getSecret(env.TOKEN_SECRET_ID, { maxAge: 300 });
+  if (typeof secret !== 'string') throw new Error('token secret is not a string');
+  const base = env.PUBLIC_API_URL.replace(/\/$/, '');
+  const tokens = new Map<string, string>();
+  return (participantId: string, rating: RatingValue) => {
+    let token = tokens.get(participantId);
+    if (!token) {
+      token = issueToken(
+        secret,
+        { purpose: FEEDBACK_PURPOSE, orgId, subject: linkSubject(meetingId, participantId) },
+        new Date(occurredAt),
+        FEEDBACK_LINK_TTL_SECONDS,
+      );
+      tokens.set(participantId, token);
+    }
+    return `${base}/v1/feedback?token=${encodeURIComponent(token)}&rating=${rating}`;
+  };
+};
+
+/**
+ * MeetingLogged (held, a pair's meeting): asks each of the pair "How was your meeting with X?" with five
+ * one-click ratings, once per meeting and person. Not for a match that ended other than by completing, nor
+ * ever after a safeguarding concern ended it.
+ */
+export const handler = middy()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(parser({ schema: eventsOf('MeetingLogged') }))
+  .handler(async (event, context) => {
+    emails.useContext(context);
+    const { detail } = event;
+    const { orgId, meetingId, matchId, status } = detail;
+    const log = { orgId, meetingId, matchId };
+    if (status !== 'held' || !matchId) {
+      logger.info('nothing to send: not a held meeting of a pair', { ...log, status });
+      return;
+    }
+
+    const [meeting, match, org] = await Promise.all([
+      meetings.meeting(orgId, meetingId),
+      matching.match(orgId, matchId),
+      organisations.get(orgId),
+    ]);
+    if (!meeting || !match || !org || meeting.matchId !== match.matchId) {
+      logger.info('nothing to send: meeting, match or organisation gone', log);
+      return;
+    }
+    if (meeting.status !== 'held') {
+      logger.info('nothing to send: the meeting is not held', { ...log, status: meeting.status });
+      return;
+    }
+    if (match.status !== 'active' && match.ended?.reason !== 'completed') {
+      logger.info('nothing to send: the match has ended', { ...log, reason: match.ended?.reason });
+      return;
+    }
+    const [mentor, mentee] = await Promise.all([
+      matching.participant(orgId, match.mentorId),
+      matching.participant(orgId, match.menteeId),
+    ]);
+    if (!mentor || !mentee) {
+      // Each email names the other person: with one of them gone there is no meeting to ask about.
+      logger.info('nothing to send: a participant is gone', { ...log, mentor: !!mentor, mentee: !!mentee });
+      return;
+    }
+
+    const links = await ratingLinks(orgId, meetingId, detail.occurredAt);
+    const outgoing = composeFeedbackRequests(
+      { brand: { orgName: org.name, colour: org.branding?.colour }, mentor, mentee },
+      meeting,
+      links,
+    );
+
+    // Every person's email is tried even when another's fails; the failure is thrown after, so the retry
+    // sends only what is missing (a sent email is remembered under its key).
+    const failures: unknown[] = [];
+    for (const email of outgoing) {
+      const fields = { ...log, participantId: email.participantId, template: email.template };
+      try {
+        const { messageId } = await emails.send({ key: email.key, to: email.to, content: email.content });
+        logger.info('email sent', { ...fields, messageId });
+      } catch (error) {
+        logger.warn('email not sent', { ...fields, error: error instanceof Error ? error.name : 'unknown' });
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  });

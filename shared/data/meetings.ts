@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dueSortKey, hourBucket } from '../domain/due-work';
+import type { Feedback, FeedbackHistory, RatingRecord, RecordFeedbackResult } from '../domain/feedback';
 import type { MeetingSlot } from '../domain/meetings';
 import type { OutgoingEvent } from '../events/catalogue';
 import { keys } from './keys';
@@ -282,6 +283,93 @@ export const dynamoMeetings = (client: DynamoDBDocumentClient, tableName: string
         },
         { Put: { TableName: tableName, Item: outboxItem(event, now) } },
       ]);
+    },
+
+    /** One person's rating of one meeting of their match (with their comment), if they gave one. */
+    async feedback(
+      orgId: string,
+      matchId: string,
+      participantId: string,
+      meetingId: string,
+    ): Promise<Feedback | undefined> {
+      const { Item } = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: keys.feedback(orgId, matchId, participantId, meetingId),
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? strip<Feedback>(Item) : undefined;
+    },
+
+    /** The ratings one person gave one match (ids and numbers), with the version a new rating is written on. */
+    async feedbackHistory(orgId: string, matchId: string, participantId: string): Promise<FeedbackHistory> {
+      const { Item } = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: keys.feedbackHistory(orgId, matchId, participantId),
+          ConsistentRead: true,
+        }),
+      );
+      return Item
+        ? { ratings: (Item.ratings ?? []) as RatingRecord[], version: Number(Item.version) }
+        : { ratings: [], version: 0 };
+    },
+
+    /**
+     * A rating, once per meeting and person, with the person's history of the match moved on from the version
+     * it was assessed on and the events it sets off, in one write. `already-given` when the meeting was rated
+     * by the person before; `history-changed` when another of their ratings of the match landed meanwhile.
+     */
+    async recordFeedback(
+      feedback: Feedback,
+      history: { version: number; ratings: RatingRecord[] },
+      events: OutgoingEvent[],
+      now: Date,
+    ): Promise<RecordFeedbackResult> {
+      const { orgId, matchId, participantId, meetingId } = feedback;
+      const historyKey = keys.feedbackHistory(orgId, matchId, participantId);
+      const items: TransactItems = [
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...keys.feedback(orgId, matchId, participantId, meetingId), ...feedback },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...historyKey,
+              orgId,
+              matchId,
+              participantId,
+              ratings: history.ratings,
+              version: history.version + 1,
+              updatedAt: now.toISOString(),
+            },
+            ...(history.version === 0
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: '#version = :version',
+                  ExpressionAttributeNames: { '#version': 'version' },
+                  ExpressionAttributeValues: { ':version': history.version },
+                }),
+          },
+        },
+        ...events.map((event) => ({ Put: { TableName: tableName, Item: outboxItem(event, now) } })),
+      ];
+      try {
+        await withConflictRetry(() => client.send(new TransactWriteCommand({ TransactItems: items })));
+        return 'recorded';
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [given, changed] = (error.CancellationReasons ?? []).map((r) => r.Code);
+        if (given === 'ConditionalCheckFailed') return 'already-given';
+        if (changed === 'ConditionalCheckFailed') return 'history-changed';
+        throw error;
+      }
     },
   };
 };

@@ -278,7 +278,10 @@ export const decide = (
   const frees = capFreesAt(recipient.recentNudges, at, rules);
   if (frees === undefined) return { action: 'send' };
   const next = firstSendable(frees, zone, rules);
-  if (email.category === 'digest') return { action: 'defer', until: new Date(next), reason: 'frequency-cap' };
+  // A digest over the cap waits for room, unless that is past its own usefulness.
+  if (email.category === 'digest') {
+    return next < latest ? { action: 'defer', until: new Date(next), reason: 'frequency-cap' } : stale;
+  }
   if (recipient.unsubscribed.includes('digest')) return { action: 'drop', reason: 'frequency-cap' };
   return next < latest
     ? { action: 'fold-into-digest', reason: 'frequency-cap', digestAt: new Date(next) }

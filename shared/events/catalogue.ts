@@ -183,6 +183,30 @@ export const catalogue = {
     reason: z.enum(['bounce', 'complaint', 'unsubscribe']),
     category: z.string().optional(),
   }).describe('An address must not be mailed (again), or not for one category.'),
+
+  CoordinatorAlertRaised: detail({
+    /** `low-ratings`: the person's two most recent ratings of their match (by meeting order) are both low. */
+    kind: z.enum(['low-ratings']),
+    participantId: Id,
+    matchId: Id.optional(),
+    programId: Id.optional(),
+    /** The rated meetings behind the alert, oldest first. */
+    meetingIds: z.array(Id).optional(),
+  }).describe(
+    'Something the program coordinator should look at, e.g. a second low rating in a row; ids only, never comments.',
+  ),
+
+  SafeguardingConcernRaised: detail({
+    /** Where the words were: a feedback comment. */
+    source: z.enum(['feedback-comment']),
+    participantId: Id,
+    matchId: Id.optional(),
+    programId: Id.optional(),
+    meetingId: Id.optional(),
+    feedbackId: Id.optional(),
+  }).describe(
+    'What a participant wrote suggests they may be in crisis or unsafe; the words stay out of the event.',
+  ),
 } as const;
 
 export type DetailType = keyof typeof catalogue;

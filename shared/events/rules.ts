@@ -120,6 +120,22 @@ export const eventRules: readonly EventRule[] = [
     eventPattern: onDetailTypes('MilestoneReached'),
     target: 'send-milestone-email',
   },
+  {
+    name: 'feedback-requests',
+    description: 'Ask each of a pair for a one-click rating of a meeting logged as held',
+    eventPattern: {
+      ...onDetailTypes('MeetingLogged'),
+      detail: { status: ['held'], matchId: [{ exists: true }] },
+    },
+    target: 'send-feedback-request',
+  },
+  {
+    name: 'coordinator-alerts',
+    description:
+      'Alert the program coordinator (two low ratings in a row) or the safeguarding contact (crisis language)',
+    eventPattern: onDetailTypes('CoordinatorAlertRaised', 'SafeguardingConcernRaised'),
+    target: 'alert-coordinator',
+  },
 ];
 
 export const scheduleRules: readonly ScheduleRule[] = [

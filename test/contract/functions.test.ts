@@ -405,7 +405,6 @@ describe('least privilege', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
-      'dynamodb:Query',
       'secretsmanager:GetSecretValue',
     ],
     'alert-coordinator': [

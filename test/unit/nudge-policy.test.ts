@@ -542,3 +542,24 @@ describe('properties', () => {
     );
   });
 });
+
+describe('a digest over the cap', () => {
+  it('waits for room, or is dropped as stale when room comes after it stops being useful', () => {
+    // Found by the property above: three nudges just sent, a digest useful for one more millisecond.
+    const now = new Date('2026-01-01T00:00:00.000Z');
+    const recipient = {
+      timezone: 'Pacific/Auckland',
+      unsubscribed: [],
+      recentNudges: [now.toISOString(), now.toISOString(), now.toISOString()],
+    };
+    const policy = { quietHours: { from: '21:00', to: '08:00' }, cap: { count: 3, days: 7 } };
+    expect(decide({ category: 'digest' }, recipient, now, policy)).toEqual({
+      action: 'defer',
+      until: new Date('2026-01-08T00:00:00.000Z'),
+      reason: 'frequency-cap',
+    });
+    expect(
+      decide({ category: 'digest', latest: new Date(now.getTime() + 1) }, recipient, now, policy),
+    ).toEqual({ action: 'drop', reason: 'stale' });
+  });
+});
