@@ -14,6 +14,7 @@ import { eventRules, scheduleRules } from '../../shared/events/rules';
 import { startAwsEndpoint } from './aws-endpoint';
 import { createLocalClock, parseAdvance } from './clock';
 import { ensureTable, startDynamoLocal } from './dynamodb-local';
+import { emailPreviewRoute } from './email-previews';
 import { matchesEventPattern } from './event-pattern';
 import { createLocalBus } from './eventbridge';
 import { sendJson, startHttpApi } from './http-api';
@@ -335,8 +336,14 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
           }
           return true;
         }
-        default:
-          return false;
+        default: {
+          // GET /_local/emails (the email previews' index) and each preview under /_local/emails/<name>.
+          const preview = req.method === 'GET' ? emailPreviewRoute(url, apiUrl) : undefined;
+          if (!preview) return false;
+          res.writeHead(preview.status, preview.headers);
+          res.end(preview.body);
+          return true;
+        }
       }
     };
 
