@@ -78,7 +78,7 @@ export const functionSpecs = {
   'send-signup-email': {
     description: 'Sends the verification (or already-signed-up) email, exactly once per fact',
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
   },
   'sweep-due-work': {
     description: 'Hourly: emits the events of work that has fallen due, from the time-bucketed due index',
@@ -138,7 +138,7 @@ export const functionSpecs = {
   'send-match-email': {
     description: 'Emails both people of a new match with the reasons, and each person when a match ends',
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
   },
   'assign-group-seat': {
     description:
@@ -158,7 +158,7 @@ export const functionSpecs = {
   'send-group-email': {
     description: 'Emails a member who took a seat or joined a waitlist',
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
   },
   'plan-meetings': {
     description:
@@ -169,7 +169,7 @@ export const functionSpecs = {
   'send-meeting-email': {
     description: 'Meeting reminders with a calendar invite and one-click links; cancellations of invites',
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
   },
   'log-meeting': {
     description:
@@ -188,8 +188,8 @@ export const functionSpecs = {
   },
   'send-milestone-email': {
     description: 'Celebrates each milestone reached with an email naming it',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send'],
-    partitions: [anyIn.organisation, anyIn.idempotency],
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
   },
   unsubscribe: {
     description:
@@ -209,7 +209,7 @@ export const functionSpecs = {
   'send-feedback-request': {
     description: 'After a meeting is logged as held, asks each person for a one-click rating',
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
   },
   'give-feedback': {
     description: 'One-click ratings and the optional comment page; crisis language shows help at once',
@@ -225,6 +225,11 @@ export const functionSpecs = {
       'Alerts a program coordinator (two low ratings) or the safeguarding contact (crisis language)',
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
     partitions: [anyIn.organisation, anyIn.idempotency],
+  },
+  'send-deferred-email': {
+    description: 'Sends an email that waited for the morning, a pause or the frequency cap, if still wanted',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
   },
 } as const satisfies Record<string, FunctionSpec>;
 

@@ -4,6 +4,7 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
 import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
@@ -29,6 +30,7 @@ const emails = idempotentEmailSender({
   from: env.EMAIL_FROM,
   configurationSet: env.EMAIL_CONFIGURATION_SET,
 });
+const nudges = lambdaNudgeSender(env, emails);
 
 /**
  * One person's five rating links for a meeting. Signed at the event's time, so a redelivery renders the very
@@ -64,6 +66,7 @@ export const handler = middy()
   .use(parser({ schema: eventsOf('MeetingLogged') }))
   .handler(async (event, context) => {
     emails.useContext(context);
+    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
     const { detail } = event;
     const { orgId, meetingId, matchId, status } = detail;
     const log = { orgId, meetingId, matchId };
@@ -112,8 +115,18 @@ export const handler = middy()
     for (const email of outgoing) {
       const fields = { ...log, participantId: email.participantId, template: email.template };
       try {
-        const { messageId } = await emails.send({ key: email.key, to: email.to, content: email.content });
-        logger.info('email sent', { ...fields, messageId });
+        const person = email.participantId === mentor.participantId ? mentor : mentee;
+        const result = await nudges.send(
+          {
+            orgId,
+            participant: person,
+            category: 'feedback',
+            email: { key: email.key, to: email.to, content: email.content },
+            issuedAt: new Date(detail.occurredAt),
+          },
+          now,
+        );
+        logger.info('email handled', { ...fields, ...outcomeFields(result) });
       } catch (error) {
         logger.warn('email not sent', { ...fields, error: error instanceof Error ? error.name : 'unknown' });
         failures.push(error);

@@ -4,6 +4,7 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
 import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoGroups } from '../../shared/data/groups';
@@ -33,6 +34,7 @@ const emails = idempotentEmailSender({
   from: env.EMAIL_FROM,
   configurationSet: env.EMAIL_CONFIGURATION_SET,
 });
+const nudges = lambdaNudgeSender(env, emails);
 
 const GroupFacts = eventsOf('GroupJoined', 'GroupWaitlisted');
 
@@ -85,6 +87,15 @@ export const handler = middy()
       event['detail-type'] === 'GroupJoined'
         ? groupSeatEmail.render(vars)
         : groupWaitlistEmail.render({ ...vars, position: event.detail.position });
-    const { messageId } = await emails.send({ key: plan.key, to: participant.email, content });
-    logger.info('email sent', { ...log, template: plan.template, messageId });
+    const result = await nudges.send(
+      {
+        orgId: detail.orgId,
+        participant,
+        category: 'groups',
+        email: { key: plan.key, to: participant.email, content },
+        issuedAt: new Date(detail.occurredAt),
+      },
+      new Date(Math.max(Date.parse(event.time), Date.now())),
+    );
+    logger.info('email handled', { ...log, template: plan.template, ...outcomeFields(result) });
   });

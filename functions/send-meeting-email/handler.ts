@@ -4,6 +4,7 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
 import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
@@ -33,6 +34,7 @@ const emails = idempotentEmailSender({
   from: env.EMAIL_FROM,
   configurationSet: env.EMAIL_CONFIGURATION_SET,
 });
+const nudges = lambdaNudgeSender(env, emails);
 
 /** "We met" / "we skipped" for one person, signed at the event's time so a redelivery renders the same link. */
 const logLinks = async (orgId: string, meetingId: string, occurredAt: string) => {
@@ -56,6 +58,7 @@ export const handler = middy()
   .use(parser({ schema: eventsOf('MeetingDue', 'MeetingCancelled') }))
   .handler(async (event, context) => {
     emails.useContext(context);
+    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
     const { 'detail-type': fact, detail } = event;
     const { orgId, meetingId, matchId } = detail;
     const log = { fact, orgId, meetingId, matchId };
@@ -104,13 +107,20 @@ export const handler = middy()
     for (const email of outgoing) {
       const fields = { ...log, participantId: email.participantId, template: email.template };
       try {
-        const { messageId } = await emails.send({
-          key: email.key,
-          to: email.to,
-          content: email.content,
-          calendar: email.calendar,
-        });
-        logger.info('email sent', { ...fields, messageId });
+        const person = email.participantId === mentor.participantId ? mentor : mentee;
+        const result = await nudges.send(
+          {
+            orgId,
+            participant: person,
+            category: 'meeting-reminders',
+            // A reminder is no use once the meeting has started.
+            ...(fact === 'MeetingDue' ? { latest: new Date(meeting.startsAt) } : {}),
+            email: { key: email.key, to: email.to, content: email.content, calendar: email.calendar },
+            issuedAt: new Date(detail.occurredAt),
+          },
+          now,
+        );
+        logger.info('email handled', { ...fields, ...outcomeFields(result) });
       } catch (error) {
         logger.warn('email not sent', { ...fields, error: error instanceof Error ? error.name : 'unknown' });
         failures.push(error);

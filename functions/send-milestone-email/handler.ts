@@ -3,6 +3,7 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoOrganisations } from '../../shared/data/organisations';
@@ -11,7 +12,13 @@ import { findProgram } from '../../shared/domain/organisation';
 import { eventsOf } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
-const env = readEnv(['TABLE_NAME', 'EMAIL_FROM', 'EMAIL_CONFIGURATION_SET']);
+const env = readEnv([
+  'TABLE_NAME',
+  'TOKEN_SECRET_ID',
+  'EMAIL_FROM',
+  'EMAIL_CONFIGURATION_SET',
+  'PUBLIC_API_URL',
+]);
 const matching = dynamoMatching(documents, env.TABLE_NAME);
 const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
 const emails = idempotentEmailSender({
@@ -19,6 +26,7 @@ const emails = idempotentEmailSender({
   from: env.EMAIL_FROM,
   configurationSet: env.EMAIL_CONFIGURATION_SET,
 });
+const nudges = lambdaNudgeSender(env, emails);
 
 /** Celebrates a milestone: one email per person it names, each sent once under its own key. */
 export const handler = middy()
@@ -26,6 +34,7 @@ export const handler = middy()
   .use(parser({ schema: eventsOf('MilestoneReached') }))
   .handler(async (event, context) => {
     emails.useContext(context);
+    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
     const { detail } = event;
     const { orgId, matchId, groupId, milestone } = detail;
     const log = { orgId, matchId, groupId, milestone };
@@ -61,8 +70,19 @@ export const handler = middy()
     for (const email of outgoing) {
       const fields = { ...log, participantId: email.participantId };
       try {
-        const { messageId } = await emails.send({ key: email.key, to: email.to, content: email.content });
-        logger.info('email sent', { ...fields, messageId });
+        const person = people.get(email.participantId);
+        if (!person) continue;
+        const result = await nudges.send(
+          {
+            orgId,
+            participant: person,
+            category: 'milestones',
+            email: { key: email.key, to: email.to, content: email.content },
+            issuedAt: new Date(detail.occurredAt),
+          },
+          now,
+        );
+        logger.info('email handled', { ...fields, ...outcomeFields(result) });
       } catch (error) {
         logger.warn('email not sent', { ...fields, error: error instanceof Error ? error.name : 'unknown' });
         failures.push(error);

@@ -5,6 +5,7 @@ import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
 import { emailHasher } from '../../shared/adapters/email-hash';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
 import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoOrganisations } from '../../shared/data/organisations';
@@ -35,6 +36,7 @@ const emails = idempotentEmailSender({
   from: env.EMAIL_FROM,
   configurationSet: env.EMAIL_CONFIGURATION_SET,
 });
+const nudges = lambdaNudgeSender(env, emails);
 
 const SignupFacts = eventsOf('ParticipantSignedUp', 'SignupRepeated', 'VerificationReminderDue');
 
@@ -86,6 +88,16 @@ export const handler = middy()
       const template = plan.template === 'verification' ? verificationEmail : verificationReminderEmail;
       content = template.render({ brand, firstName: name, link, validDays: Math.ceil(ttlSeconds / 86400) });
     }
-    const { messageId } = await emails.send({ key: plan.key, to: participant.email, content });
-    logger.info('email sent', { ...log, template: plan.template, messageId });
+    // Transactional: sent at once, unless the address is suppressed (a hard bounce or a complaint).
+    const result = await nudges.send(
+      {
+        orgId: detail.orgId,
+        participant,
+        category: 'transactional',
+        email: { key: plan.key, to: participant.email, content },
+        issuedAt: new Date(detail.occurredAt),
+      },
+      new Date(Math.max(Date.parse(event.time), Date.now())),
+    );
+    logger.info('email handled', { ...log, template: plan.template, ...outcomeFields(result) });
   });

@@ -101,7 +101,8 @@ export const idempotentEmailSender = (options: {
       });
       try {
         const out = await ses.send(command);
-        return { messageId: out.MessageId ?? '' };
+        // The send time is kept with the result, so a replay (which returns this record) can be told apart.
+        return { messageId: out.MessageId ?? '', sentAt: new Date().toISOString() };
       } catch (error) {
         const { name, $metadata } = error as Error & { $metadata?: { httpStatusCode?: number } };
         throw new EmailSendError(name, $metadata?.httpStatusCode);

@@ -25,6 +25,11 @@ export const keys = {
   }),
   poolPrefix: (programId: string, role: 'mentor' | 'mentee') => poolPrefix(programId, role),
   match: (orgId: string, matchId: string) => ({ pk: `${ORG}${orgId}`, sk: `MATCH#${matchId}` }),
+  /** An email waiting for its time (quiet hours, a pause, the frequency cap); see data/deferrals.ts. */
+  deferredEmail: (orgId: string, deferralId: string) => ({
+    pk: `${ORG}${orgId}`,
+    sk: `DEFERRED#${deferralId}`,
+  }),
   /** A finished whole-pool run: a redelivered request for it runs nothing again. */
   matchingRun: (orgId: string, runId: string) => ({ pk: `${ORG}${orgId}`, sk: `RUN#${runId}` }),
   /** A planned meeting; its id starts with its match's (`<matchId>-<n>`), so a match's meetings share a prefix. */

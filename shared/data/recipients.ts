@@ -246,6 +246,8 @@ export const dynamoRecipients = (
     ): Promise<string[]> {
       for (let attempt = 1; ; attempt++) {
         const current = await preferences(orgId, participantId);
+        // The same send recorded again (a redelivered event replays its email's result): counted once.
+        if (current.recentNudges.includes(at.toISOString())) return current.recentNudges;
         const recentNudges = recordNudge(current.recentNudges, at, policy);
         try {
           await client.send(

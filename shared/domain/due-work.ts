@@ -5,7 +5,7 @@ import { PARTITIONS } from '../data/table';
  * fall due in, so an hourly sweep reads one or two small partitions instead of scanning the table.
  */
 
-export type DueKind = 'verify-reminder' | 'outbox-redrive' | 'meeting-due' | 'anniversary';
+export type DueKind = 'verify-reminder' | 'outbox-redrive' | 'meeting-due' | 'anniversary' | 'nudge-due';
 
 const HOUR_MS = 3_600_000;
 

@@ -186,7 +186,7 @@ export const planMilestoneEmails = (
   }));
 };
 
-export type MilestonePerson = Pick<Participant, 'participantId' | 'name' | 'email'>;
+export type MilestonePerson = Pick<Participant, 'participantId' | 'name' | 'email' | 'timezone'>;
 
 export interface MilestoneEmailContext {
   brand: Branding;

@@ -103,6 +103,18 @@ const handOver = (store: DueWorkStore, entry: DueEntry, now: Date) => {
         },
       );
     }
+    case 'nudge-due': {
+      const { orgId, participantId, deferralId } = entry as DueEntry &
+        Record<'orgId' | 'participantId' | 'deferralId', string>;
+      return store.handOver(
+        entry,
+        {
+          detailType: 'NudgeDue',
+          detail: { version: 1, orgId, occurredAt: now.toISOString(), participantId, deferralId },
+        },
+        now,
+      );
+    }
     case 'outbox-redrive': {
       // An event the relay never published: stored again as a new outbox item, which the relay then sends.
       const { detailType, detail } = entry as DueEntry & Record<'detailType' | 'detail', string>;

@@ -178,6 +178,11 @@ export const catalogue = {
     change: z.enum(['created', 'updated', 'hidden', 'shown', 'removed']),
   }).describe('A public directory listing changed.'),
 
+  NudgeDue: detail({
+    participantId: Id,
+    deferralId: Id,
+  }).describe('An email that waited (quiet hours, a pause, the frequency cap) may now be sent.'),
+
   EmailSuppressed: detail({
     participantId: Id.optional(),
     reason: z.enum(['bounce', 'complaint', 'unsubscribe']),

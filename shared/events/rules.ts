@@ -23,7 +23,8 @@ export type TargetFunction =
   | 'send-milestone-email'
   | 'suppress-address'
   | 'send-feedback-request'
-  | 'alert-coordinator';
+  | 'alert-coordinator'
+  | 'send-deferred-email';
 
 export interface EventRule {
   name: string;
@@ -135,6 +136,12 @@ export const eventRules: readonly EventRule[] = [
       'Alert the program coordinator (two low ratings in a row) or the safeguarding contact (crisis language)',
     eventPattern: onDetailTypes('CoordinatorAlertRaised', 'SafeguardingConcernRaised'),
     target: 'alert-coordinator',
+  },
+  {
+    name: 'deferred-emails',
+    description: 'Send an email that waited for the morning, the end of a pause or room under the cap',
+    eventPattern: onDetailTypes('NudgeDue'),
+    target: 'send-deferred-email',
   },
 ];
 

@@ -423,6 +423,16 @@ describe('least privilege', () => {
       'dynamodb:DeleteItem',
       'ses:SendEmail',
       'ses:SendRawEmail',
+      'secretsmanager:GetSecretValue',
+    ],
+    'send-deferred-email': [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'ses:SendEmail',
+      'ses:SendRawEmail',
+      'secretsmanager:GetSecretValue',
     ],
     'leave-group': [
       'dynamodb:GetItem',

@@ -7,14 +7,21 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/send-feedback-request/handler';
+import { emailPseudonym } from '../../shared/adapters/email-hash';
 import { verifyToken } from '../../shared/adapters/tokens';
 import type { StoredMeeting } from '../../shared/data/meetings';
-import { FEEDBACK_LINK_TTL_SECONDS, FEEDBACK_PURPOSE, linkSubject } from '../../shared/domain/links';
+import {
+  FEEDBACK_LINK_TTL_SECONDS,
+  FEEDBACK_PURPOSE,
+  linkSubject,
+  UNSUBSCRIBE_LINK_TTL_SECONDS,
+  UNSUBSCRIBE_PURPOSE,
+} from '../../shared/domain/links';
 import type { Match } from '../../shared/domain/match';
 import type { EventDetail } from '../../shared/events/catalogue';
 import { ORG_ID, organisation, participant } from '../fixtures/domain';
@@ -35,6 +42,7 @@ const { secrets, serve } = mockSecrets();
 
 const MATCH_ID = 'c0ffee00-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
 const MEETING_ID = `${MATCH_ID}-2`;
+// 19:30 in London, 14:30 in New York: outside both people's quiet hours (21:00–08:00).
 const LOGGED_AT = '2025-04-01T18:30:05.000Z';
 
 const mentor = participant({
@@ -59,6 +67,11 @@ const orgKey = { pk, sk: 'ORG' };
 const matchKey = { pk, sk: `MATCH#${MATCH_ID}` };
 const meetingKey = { pk, sk: `MEETING#${MEETING_ID}` };
 const participantKey = (id: string) => ({ pk, sk: `PARTICIPANT#${id}` });
+const recipientKey = (id: string) => ({ pk, sk: `RECIPIENT#${id}` });
+const suppressionKey = (email: string) => ({
+  pk: `SUPPRESSION#${emailPseudonym(TEST_SECRET, email)}`,
+  sk: 'ADDRESS',
+});
 
 const match = (overrides: Partial<Match> = {}) => ({
   ...matchKey,
@@ -93,29 +106,45 @@ const meeting = (overrides: Partial<StoredMeeting> = {}) => ({
   ...overrides,
 });
 
-const logged = (overrides: Partial<EventDetail<'MeetingLogged'>> = {}) =>
-  eventBridgeEvent('MeetingLogged', {
-    version: 1,
-    orgId: ORG_ID,
-    occurredAt: LOGGED_AT,
-    meetingId: MEETING_ID,
-    matchId: MATCH_ID,
-    participantId: mentee.participantId,
-    status: 'held',
-    ...overrides,
-  } satisfies EventDetail<'MeetingLogged'>);
+/** EventBridge's time for the fact: two seconds after it occurred (the outbox relay put it on the bus). */
+const BUS_TIME = new Date(Date.parse(LOGGED_AT) + 2000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The clock when the function handles it: a second after EventBridge's time (see `invoke`). */
+const HANDLED_AT = new Date(Date.parse(LOGGED_AT) + 3000).toISOString();
 
-const invoke = (event: unknown) =>
-  (handler as unknown as (e: unknown, c: ReturnType<typeof lambdaContext>) => Promise<unknown>)(
+const logged = (overrides: Partial<EventDetail<'MeetingLogged'>> = {}) =>
+  eventBridgeEvent(
+    'MeetingLogged',
+    {
+      version: 1,
+      orgId: ORG_ID,
+      occurredAt: LOGGED_AT,
+      meetingId: MEETING_ID,
+      matchId: MATCH_ID,
+      participantId: mentee.participantId,
+      status: 'held',
+      ...overrides,
+    } satisfies EventDetail<'MeetingLogged'>,
+    { time: BUS_TIME },
+  );
+
+/**
+ * Runs the function a second after the event's EventBridge time, as Lambda would: the nudge policy reads
+ * that clock (quiet hours, the cap), so every test decides at a known moment, not at the real time of day.
+ */
+const invoke = (event: unknown) => {
+  vi.setSystemTime(Date.parse((event as { time: string }).time) + 1000);
+  return (handler as unknown as (e: unknown, c: ReturnType<typeof lambdaContext>) => Promise<unknown>)(
     event,
     lambdaContext('kindred-test-send-feedback-request'),
   );
+};
 
 const idempotencySk = (fact: string) =>
   `email#${createHash('md5').update(JSON.stringify(fact)).digest('base64')}`;
 
 const sentEmails = () => ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
 const textOf = (email: SendEmailCommandInput | undefined) => email?.Content?.Simple?.Body?.Text?.Data ?? '';
+const htmlOf = (email: SendEmailCommandInput | undefined) => email?.Content?.Simple?.Body?.Html?.Data ?? '';
 const subjectOf = (email: SendEmailCommandInput | undefined) => email?.Content?.Simple?.Subject?.Data;
 const sentTo = (address: string) => sentEmails().filter((e) => e.Destination?.ToAddresses?.[0] === address);
 const links = (text: string) =>
@@ -123,11 +152,46 @@ const links = (text: string) =>
     (m) => m[1] ?? '',
   );
 
+/**
+ * Checks that a sent feedback request can be unsubscribed from: the RFC 8058 one-click headers and the footer
+ * of both parts carry one link, whose token is signed for this person and the feedback category at the
+ * fact's time.
+ */
+const expectUnsubscribeLink = (
+  email: SendEmailCommandInput | undefined,
+  person: { participantId: string },
+) => {
+  const headers = email?.Content?.Simple?.Headers ?? [];
+  const link = /^<(.+)>$/.exec(headers.find((h) => h.Name === 'List-Unsubscribe')?.Value ?? '')?.[1] ?? '';
+  expect(headers).toEqual([
+    { Name: 'List-Unsubscribe', Value: `<${link}>` },
+    { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
+  ]);
+  const url = new URL(link);
+  expect(`${url.origin}${url.pathname}`).toBe('https://api.kindred.test/v1/unsubscribe');
+  expect(
+    verifyToken(TEST_SECRET, url.searchParams.get('token') ?? '', UNSUBSCRIBE_PURPOSE, new Date(LOGGED_AT)),
+  ).toEqual({
+    v: 1,
+    pur: UNSUBSCRIBE_PURPOSE,
+    org: ORG_ID,
+    sub: `${person.participantId}:feedback`,
+    exp: Math.floor(Date.parse(LOGGED_AT) / 1000) + UNSUBSCRIBE_LINK_TTL_SECONDS,
+  });
+  const footer = `\n\n--\nYou get these emails because you take part in a program on kindred. Unsubscribe or pause: ${link}\n`;
+  expect(textOf(email).endsWith(footer)).toBe(true);
+  expect(htmlOf(email)).toContain(`<a href="${link}">Unsubscribe or pause</a></p></main>`);
+  return link;
+};
+
 let records: Map<string, Record<string, unknown>>;
 let output: string[];
 const logLines = () => output.join('').split('\n').filter(Boolean);
 
 beforeEach(() => {
+  // Only Date is faked: `invoke` sets the clock, and promises and timers run as they do for real.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(LOGGED_AT));
   documents.reset();
   dynamodb.reset();
   ses.reset();
@@ -141,7 +205,12 @@ beforeEach(() => {
   for (const person of [mentor, mentee]) {
     const Key = participantKey(person.participantId);
     documents.on(GetCommand, { Key }).resolves({ Item: { ...Key, ...person } });
+    // No preferences stored yet and the address not suppressed: every nudge may go.
+    documents.on(GetCommand, { Key: recipientKey(person.participantId) }).resolves({});
+    documents.on(GetCommand, { Key: suppressionKey(person.email) }).resolves({});
   }
+  documents.on(UpdateCommand).resolves({});
+  documents.on(PutCommand).resolves({});
 
   records = new Map();
   dynamodb.on(PutItemCommand).callsFake((input) => {
@@ -189,6 +258,10 @@ beforeEach(() => {
   }
 });
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('send-feedback-request', () => {
   it('asks each of the pair how the meeting with the other went, with five one-click ratings', async () => {
     // Act
@@ -208,6 +281,30 @@ describe('send-feedback-request', () => {
       'You and Sam met on Tuesday 1 April, 18:00 (Europe/London).',
     );
     expect(textOf(sentTo(mentee.email)[0])).toContain('not to Priya');
+
+    // Each is a nudge in the feedback category: it can be unsubscribed from, by its own person only, and it
+    // counts towards that person's frequency cap.
+    const unsubscribeLinks = [
+      expectUnsubscribeLink(sentTo(mentee.email)[0], mentee),
+      expectUnsubscribeLink(sentTo(mentor.email)[0], mentor),
+    ];
+    expect(new Set(unsubscribeLinks).size).toBe(2);
+    expect(documents.commandCalls(PutCommand)).toHaveLength(0);
+    expect(documents.commandCalls(UpdateCommand).map((c) => c.args[0].input)).toEqual(
+      [mentee, mentor].map((person) => ({
+        TableName: 'kindred-test',
+        Key: recipientKey(person.participantId),
+        UpdateExpression:
+          'SET recentNudges = :nudges, nudgeVersion = :next, orgId = :org, participantId = :id',
+        ConditionExpression: 'attribute_not_exists(nudgeVersion)',
+        ExpressionAttributeValues: {
+          ':nudges': [HANDLED_AT],
+          ':next': 1,
+          ':org': ORG_ID,
+          ':id': person.participantId,
+        },
+      })),
+    );
   });
 
   it('signs each person’s links for the meeting and that person, valid 30 days from the meeting’s log', async () => {
@@ -305,9 +402,13 @@ describe('send-feedback-request', () => {
     await invoke(logged());
 
     // Assess
-    const logs = logLines().join('\n');
-    expect(logs).toContain('email sent');
+    const lines = logLines();
+    expect(lines.filter((l) => l.includes('"email handled"') && l.includes('"outcome":"sent"'))).toHaveLength(
+      2,
+    );
+    const logs = lines.join('\n');
     for (const secret of [mentee.email, mentor.email, 'Sam', 'Priya']) expect(logs).not.toContain(secret);
+    expect(logs).not.toMatch(/token=/);
   });
 
   it('refuses an event whose detail breaks the catalogue, touching nothing', async () => {

@@ -8,13 +8,21 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/send-match-email/handler';
+import { emailPseudonym } from '../../shared/adapters/email-hash';
 import { verifyToken } from '../../shared/adapters/tokens';
-import { linkSubject, RELATIONSHIP_LINK_TTL_SECONDS, REMATCH_PURPOSE } from '../../shared/domain/links';
+import { deferralId } from '../../shared/data/deferrals';
+import {
+  linkSubject,
+  RELATIONSHIP_LINK_TTL_SECONDS,
+  REMATCH_PURPOSE,
+  UNSUBSCRIBE_LINK_TTL_SECONDS,
+  UNSUBSCRIBE_PURPOSE,
+} from '../../shared/domain/links';
 import type { Match } from '../../shared/domain/match';
 import type { EventDetail } from '../../shared/events/catalogue';
 import { prepareProfile, scorePair } from '../../shared/matching/score';
@@ -37,7 +45,8 @@ const dynamodb = mockClient(DynamoDBClient);
 const ses = mockClient(SESv2Client);
 const { secrets, serve } = mockSecrets();
 
-const MADE_AT = '2025-03-14T09:26:53.000Z';
+// 15:26 and 17:40 in London, 11:26 and 12:40 in New York: outside both people's quiet hours (21:00–08:00).
+const MADE_AT = '2025-03-14T15:26:53.000Z';
 const ENDED_AT = '2025-09-02T16:40:00.000Z';
 const MATCH_ID = 'c0ffee00-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
 const WEEK = '2025-03-10';
@@ -107,22 +116,37 @@ const match = (overrides: Partial<Match> = {}): Match => ({
 const orgKey = { pk: `ORG#${ORG_ID}`, sk: 'ORG' };
 const matchKey = { pk: `ORG#${ORG_ID}`, sk: `MATCH#${MATCH_ID}` };
 const participantKey = (id: string) => ({ pk: `ORG#${ORG_ID}`, sk: `PARTICIPANT#${id}` });
+const recipientKey = (id: string) => ({ pk: `ORG#${ORG_ID}`, sk: `RECIPIENT#${id}` });
+const suppressionKey = (email: string) => ({
+  pk: `SUPPRESSION#${emailPseudonym(TEST_SECRET, email)}`,
+  sk: 'ADDRESS',
+});
 
-const matchMade = () =>
-  eventBridgeEvent('MatchMade', {
-    version: 1,
-    orgId: ORG_ID,
-    occurredAt: MADE_AT,
-    matchId: MATCH_ID,
-    programId: 'youth-mentoring',
-    mentorId: mentor.participantId,
-    menteeId: mentee.participantId,
-    score: explanation.score,
-    reasons: explanation.breakdown.map((b) => ({ criterion: b.criterion, score: b.points })),
-  } satisfies EventDetail<'MatchMade'>);
+/** EventBridge's time for a fact: two seconds after it occurred (the outbox relay put it on the bus). */
+const busTime = (occurredAt: string) =>
+  new Date(Date.parse(occurredAt) + 2000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The clock when the function handles a fact: a second after EventBridge's time (see `invoke`). */
+const handledAt = (occurredAt: string) => new Date(Date.parse(occurredAt) + 3000).toISOString();
 
-const matchEnded = (overrides: Partial<EventDetail<'MatchEnded'>> = {}) =>
-  eventBridgeEvent('MatchEnded', {
+const matchMade = (occurredAt = MADE_AT) =>
+  eventBridgeEvent(
+    'MatchMade',
+    {
+      version: 1,
+      orgId: ORG_ID,
+      occurredAt,
+      matchId: MATCH_ID,
+      programId: 'youth-mentoring',
+      mentorId: mentor.participantId,
+      menteeId: mentee.participantId,
+      score: explanation.score,
+      reasons: explanation.breakdown.map((b) => ({ criterion: b.criterion, score: b.points })),
+    } satisfies EventDetail<'MatchMade'>,
+    { time: busTime(occurredAt) },
+  );
+
+const matchEnded = (overrides: Partial<EventDetail<'MatchEnded'>> = {}) => {
+  const detail = {
     version: 1,
     orgId: ORG_ID,
     occurredAt: ENDED_AT,
@@ -134,13 +158,21 @@ const matchEnded = (overrides: Partial<EventDetail<'MatchEnded'>> = {}) =>
     endedBy: 'coordinator',
     rejoining: ['mentor'],
     ...overrides,
-  } satisfies EventDetail<'MatchEnded'>);
+  } satisfies EventDetail<'MatchEnded'>;
+  return eventBridgeEvent('MatchEnded', detail, { time: busTime(detail.occurredAt) });
+};
 
-const invoke = (event: unknown) =>
-  (handler as unknown as (e: unknown, c: ReturnType<typeof lambdaContext>) => Promise<unknown>)(
+/**
+ * Runs the function a second after the event's EventBridge time, as Lambda would: the nudge policy reads
+ * that clock (quiet hours, the cap), so every test decides at a known moment, not at the real time of day.
+ */
+const invoke = (event: unknown) => {
+  vi.setSystemTime(Date.parse((event as { time: string }).time) + 1000);
+  return (handler as unknown as (e: unknown, c: ReturnType<typeof lambdaContext>) => Promise<unknown>)(
     event,
     lambdaContext('kindred-test-send-match-email'),
   );
+};
 
 /** The sort key Powertools gives an email's idempotency record: the key prefix and an MD5 of the fact. */
 const idempotencySk = (fact: string) =>
@@ -151,6 +183,40 @@ const textOf = (email: SendEmailCommandInput | undefined) => email?.Content?.Sim
 const htmlOf = (email: SendEmailCommandInput | undefined) => email?.Content?.Simple?.Body?.Html?.Data ?? '';
 const subjectOf = (email: SendEmailCommandInput | undefined) => email?.Content?.Simple?.Subject?.Data;
 const sentTo = (address: string) => sentEmails().filter((e) => e.Destination?.ToAddresses?.[0] === address);
+const deferredItems = () => documents.commandCalls(PutCommand).map((c) => c.args[0].input.Item ?? {});
+const recordedNudges = () => documents.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+
+/**
+ * Checks that a sent nudge can be unsubscribed from: the RFC 8058 one-click headers and the footer of both
+ * parts carry one link, whose token is signed for this person and category at the fact's time.
+ */
+const expectUnsubscribeLink = (
+  email: SendEmailCommandInput | undefined,
+  person: { participantId: string },
+  issuedAt: string,
+) => {
+  const headers = email?.Content?.Simple?.Headers ?? [];
+  const link = /^<(.+)>$/.exec(headers.find((h) => h.Name === 'List-Unsubscribe')?.Value ?? '')?.[1] ?? '';
+  expect(headers).toEqual([
+    { Name: 'List-Unsubscribe', Value: `<${link}>` },
+    { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
+  ]);
+  const url = new URL(link);
+  expect(`${url.origin}${url.pathname}`).toBe('https://api.kindred.test/v1/unsubscribe');
+  expect(
+    verifyToken(TEST_SECRET, url.searchParams.get('token') ?? '', UNSUBSCRIBE_PURPOSE, new Date(issuedAt)),
+  ).toEqual({
+    v: 1,
+    pur: UNSUBSCRIBE_PURPOSE,
+    org: ORG_ID,
+    sub: `${person.participantId}:match`,
+    exp: Math.floor(Date.parse(issuedAt) / 1000) + UNSUBSCRIBE_LINK_TTL_SECONDS,
+  });
+  const footer = `\n\n--\nYou get these emails because you take part in a program on kindred. Unsubscribe or pause: ${link}\n`;
+  expect(textOf(email).endsWith(footer)).toBe(true);
+  expect(htmlOf(email)).toContain(`<a href="${link}">Unsubscribe or pause</a></p></main>`);
+  return link;
+};
 
 /** The rematch link in an email's text part. */
 const rematchLinkOf = (email: SendEmailCommandInput | undefined) =>
@@ -166,6 +232,9 @@ let output: string[];
 const logLines = () => output.join('').split('\n').filter(Boolean);
 
 beforeEach(() => {
+  // Only Date is faked: `invoke` sets the clock, and promises and timers run as they do for real.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(MADE_AT));
   documents.reset();
   dynamodb.reset();
   ses.reset();
@@ -178,7 +247,12 @@ beforeEach(() => {
   for (const person of [mentor, mentee]) {
     const Key = participantKey(person.participantId);
     documents.on(GetCommand, { Key }).resolves({ Item: { ...Key, ...person } });
+    // No preferences stored yet and the address not suppressed: every nudge may go.
+    documents.on(GetCommand, { Key: recipientKey(person.participantId) }).resolves({});
+    documents.on(GetCommand, { Key: suppressionKey(person.email) }).resolves({});
   }
+  documents.on(UpdateCommand).resolves({});
+  documents.on(PutCommand).resolves({});
 
   records = new Map();
   dynamodb.on(PutItemCommand).callsFake((input) => {
@@ -226,6 +300,10 @@ beforeEach(() => {
   }
 });
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('send-match-email: MatchMade', () => {
   it('introduces each person to the other, with the reasons in their own words', async () => {
     // Act
@@ -256,6 +334,44 @@ describe('send-match-email: MatchMade', () => {
     expect(textOf(toMentee)).toContain('- Your weeks overlap on Tuesday afternoons.');
     expect(htmlOf(toMentee)).toContain('<li>You&#39;re both into hiking and chess.</li>');
     expect(htmlOf(toMentee)).toContain('<html lang="en">');
+
+    // Each is a nudge in the match category, so each can be unsubscribed from, by its own person only.
+    const links = [
+      expectUnsubscribeLink(toMentor, mentor, MADE_AT),
+      expectUnsubscribeLink(toMentee, mentee, MADE_AT),
+    ];
+    expect(new Set(links).size).toBe(2);
+    expect(deferredItems()).toEqual([]);
+  });
+
+  it('records each sent introduction towards its person’s frequency cap, after sending it', async () => {
+    // Prepare: note how many nudges were recorded when each email went to SES.
+    const recordedBeforeSend: number[] = [];
+    ses.on(SendEmailCommand).callsFake(() => {
+      recordedBeforeSend.push(recordedNudges().length);
+      return { MessageId: 'ses-message-ok' };
+    });
+
+    // Act
+    await invoke(matchMade());
+
+    // Assess
+    expect(recordedNudges()).toEqual(
+      [mentor, mentee].map((person) => ({
+        TableName: 'kindred-test',
+        Key: recipientKey(person.participantId),
+        UpdateExpression:
+          'SET recentNudges = :nudges, nudgeVersion = :next, orgId = :org, participantId = :id',
+        ConditionExpression: 'attribute_not_exists(nudgeVersion)',
+        ExpressionAttributeValues: {
+          ':nudges': [handledAt(MADE_AT)],
+          ':next': 1,
+          ':org': ORG_ID,
+          ':id': person.participantId,
+        },
+      })),
+    );
+    expect(recordedBeforeSend).toEqual([0, 1]);
   });
 
   it('gives each person a rematch link signed for them and this match, from the event’s time', async () => {
@@ -400,6 +516,10 @@ describe('send-match-email: MatchMade', () => {
       matchKey,
       participantKey(mentor.participantId),
       participantKey(mentee.participantId),
+      recipientKey(mentor.participantId),
+      recipientKey(mentee.participantId),
+      suppressionKey(mentor.email),
+      suppressionKey(mentee.email),
     ]) {
       expect(reads).toContainEqual(expect.objectContaining({ Key, ConsistentRead: true }));
     }
@@ -433,6 +553,8 @@ describe('send-match-email: MatchEnded', () => {
     expect(textOf(toMentee)).toContain('Congratulations: your mentoring with Priya is complete.');
     expect(textOf(toMentee)).not.toContain('back on the list');
     for (const email of [toMentor, toMentee]) expect(textOf(email)).not.toContain('/v1/rematch');
+    expectUnsubscribeLink(toMentor, mentor, ENDED_AT);
+    expectUnsubscribeLink(toMentee, mentee, ENDED_AT);
 
     const claims = dynamodb
       .commandCalls(PutItemCommand)
@@ -536,7 +658,10 @@ describe('send-match-email logging, at DEBUG level', () => {
 
     // Assess
     const lines = logLines();
-    expect(lines.filter((l) => l.includes('"email sent"'))).toHaveLength(5);
+    // A repeated send answers from its idempotency record and is logged as sent again: 1 + 2 + 2.
+    expect(lines.filter((l) => l.includes('"email handled"') && l.includes('"outcome":"sent"'))).toHaveLength(
+      5,
+    );
     expect(lines.filter((l) => l.includes('"email not sent"'))).toHaveLength(1);
     expect(lines.some((l) => l.includes(MATCH_ID) && l.includes(mentee.participantId))).toBe(true);
     for (const line of lines) {
@@ -549,5 +674,103 @@ describe('send-match-email logging, at DEBUG level', () => {
       .map((e) => JSON.stringify(e))
       .join('\n');
     expect(personal.filter((p) => p.test(carried))).toHaveLength(personal.length);
+  });
+});
+
+describe('send-match-email: the nudge policy', () => {
+  it.each([
+    ['the match emails', new Set(['match'])],
+    ['every nudge', new Set(['all'])],
+  ])(
+    'sends nothing to someone unsubscribed from %s, and keeps nothing for later',
+    async (_, unsubscribed) => {
+      // Prepare: the mentor unsubscribed; the mentee only from another category.
+      documents
+        .on(GetCommand, { Key: recipientKey(mentor.participantId) })
+        .resolves({ Item: { ...recipientKey(mentor.participantId), unsubscribed } });
+      documents
+        .on(GetCommand, { Key: recipientKey(mentee.participantId) })
+        .resolves({ Item: { ...recipientKey(mentee.participantId), unsubscribed: new Set(['milestones']) } });
+
+      // Act
+      await invoke(matchMade());
+
+      // Assess
+      expect(sentTo(mentor.email)).toEqual([]);
+      expect(sentTo(mentee.email)).toHaveLength(1);
+      expect(deferredItems()).toEqual([]);
+      const claims = dynamodb
+        .commandCalls(PutItemCommand)
+        .map((c) => unmarshall(c.args[0].input.Item ?? {}).sk);
+      expect(claims).toEqual([idempotencySk(`MatchMade:${MATCH_ID}:${mentee.participantId}:match-made:v1`)]);
+      expect(recordedNudges().map((u) => u.Key)).toEqual([recipientKey(mentee.participantId)]);
+    },
+  );
+
+  it('keeps an introduction made in the night for each person’s own morning, sending nothing now', async () => {
+    // Prepare: 01:30 in London (GMT) and 21:30 the evening before in New York (EDT): quiet hours for both.
+    const NIGHT = '2025-03-15T01:30:00.000Z';
+
+    // Act
+    await invoke(matchMade(NIGHT));
+
+    // Assess: nothing sent, claimed or counted towards the cap.
+    expect(ses.calls()).toHaveLength(0);
+    expect(dynamodb.calls()).toHaveLength(0);
+    expect(recordedNudges()).toEqual([]);
+
+    // Each email waits on the due index for 08:00 in its person's zone.
+    const deferred = documents.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(deferred.map((d) => d.TableName)).toEqual(['kindred-test', 'kindred-test']);
+    expect(deferred.map((d) => d.Item)).toEqual(
+      [
+        [mentor, '2025-03-15T08:00:00.000Z', 'You have a new mentee: Sam'] as const,
+        [mentee, '2025-03-15T12:00:00.000Z', 'You have a mentor: Priya'] as const,
+      ].map(([person, due, subject]) => {
+        const key = `MatchMade:${MATCH_ID}:${person.participantId}:match-made:v1`;
+        const id = deferralId(key);
+        return expect.objectContaining({
+          pk: `ORG#${ORG_ID}`,
+          sk: `DEFERRED#${id}`,
+          orgId: ORG_ID,
+          participantId: person.participantId,
+          category: 'match',
+          issuedAt: NIGHT,
+          duePk: `DUE#${due.slice(0, 13)}`,
+          dueSk: `${due}#nudge-due#${ORG_ID}#${id}`,
+          dueKind: 'nudge-due',
+          // The email as rendered; its unsubscribe footer and headers are added when it is sent.
+          email: {
+            key,
+            to: person.email,
+            content: expect.objectContaining({
+              subject,
+              text: expect.not.stringContaining('/v1/unsubscribe'),
+              html: expect.not.stringContaining('/v1/unsubscribe'),
+            }),
+          },
+        });
+      }),
+    );
+  });
+
+  it('sends nothing to a suppressed address, and keeps nothing for later', async () => {
+    // Prepare: the mentee's address complained.
+    documents
+      .on(GetCommand, { Key: suppressionKey(mentee.email) })
+      .resolves({ Item: { ...suppressionKey(mentee.email), reason: 'complaint', at: MADE_AT } });
+
+    // Act
+    await invoke(matchMade());
+
+    // Assess
+    expect(sentTo(mentee.email)).toEqual([]);
+    expect(sentTo(mentor.email)).toHaveLength(1);
+    expect(deferredItems()).toEqual([]);
+    expect(recordedNudges().map((u) => u.Key)).toEqual([recipientKey(mentor.participantId)]);
+    const claims = dynamodb
+      .commandCalls(PutItemCommand)
+      .map((c) => unmarshall(c.args[0].input.Item ?? {}).sk);
+    expect(claims).toEqual([idempotencySk(`MatchMade:${MATCH_ID}:${mentor.participantId}:match-made:v1`)]);
   });
 });

@@ -7,15 +7,19 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/send-milestone-email/handler';
+import { emailPseudonym } from '../../shared/adapters/email-hash';
+import { verifyToken } from '../../shared/adapters/tokens';
+import { UNSUBSCRIBE_LINK_TTL_SECONDS, UNSUBSCRIBE_PURPOSE } from '../../shared/domain/links';
 import type { Match } from '../../shared/domain/match';
 import { type EventDetail, Milestone } from '../../shared/events/catalogue';
 import { ORG_ID, organisation, participant } from '../fixtures/domain';
 import { eventBridgeEvent, lambdaContext } from '../helpers/events';
+import { mockSecrets, TEST_SECRET } from '../helpers/secrets';
 
 vi.hoisted(() => {
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
@@ -27,8 +31,10 @@ afterAll(() => {
 const documents = mockClient(DynamoDBDocumentClient);
 const dynamodb = mockClient(DynamoDBClient);
 const ses = mockClient(SESv2Client);
+const { secrets, serve } = mockSecrets();
 
 const MATCH_ID = 'c0ffee00-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
+// 20:30 in London, 15:30 in New York: outside everyone's quiet hours (21:00–08:00).
 const REACHED_AT = '2025-04-01T19:30:05.000Z';
 const GROUP = 'grief-circle';
 
@@ -61,6 +67,11 @@ const pk = `ORG#${ORG_ID}`;
 const orgKey = { pk, sk: 'ORG' };
 const matchKey = { pk, sk: `MATCH#${MATCH_ID}` };
 const participantKey = (id: string) => ({ pk, sk: `PARTICIPANT#${id}` });
+const recipientKey = (id: string) => ({ pk, sk: `RECIPIENT#${id}` });
+const suppressionKey = (email: string) => ({
+  pk: `SUPPRESSION#${emailPseudonym(TEST_SECRET, email)}`,
+  sk: 'ADDRESS',
+});
 
 const match = (overrides: Partial<Match> = {}) => ({
   ...matchKey,
@@ -82,31 +93,50 @@ const ended = (reason: NonNullable<Match['ended']>['reason']) =>
     ended: { at: REACHED_AT, reason, endedBy: 'mentee', rejoining: [] },
   });
 
+/** EventBridge's time for the fact: two seconds after it occurred (the outbox relay put it on the bus). */
+const BUS_TIME = new Date(Date.parse(REACHED_AT) + 2000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The clock when the function handles it: a second after EventBridge's time (see `invoke`). */
+const HANDLED_AT = new Date(Date.parse(REACHED_AT) + 3000).toISOString();
+
 const reached = (milestone: EventDetail<'MilestoneReached'>['milestone']) =>
-  eventBridgeEvent('MilestoneReached', {
-    version: 1,
-    orgId: ORG_ID,
-    occurredAt: REACHED_AT,
-    milestone,
-    participantIds: [mentor.participantId, mentee.participantId],
-    matchId: MATCH_ID,
-  } satisfies EventDetail<'MilestoneReached'>);
+  eventBridgeEvent(
+    'MilestoneReached',
+    {
+      version: 1,
+      orgId: ORG_ID,
+      occurredAt: REACHED_AT,
+      milestone,
+      participantIds: [mentor.participantId, mentee.participantId],
+      matchId: MATCH_ID,
+    } satisfies EventDetail<'MilestoneReached'>,
+    { time: BUS_TIME },
+  );
 
 const memberReached = (milestone: EventDetail<'MilestoneReached'>['milestone']) =>
-  eventBridgeEvent('MilestoneReached', {
-    version: 1,
-    orgId: ORG_ID,
-    occurredAt: REACHED_AT,
-    milestone,
-    participantIds: [member.participantId],
-    groupId: GROUP,
-  } satisfies EventDetail<'MilestoneReached'>);
+  eventBridgeEvent(
+    'MilestoneReached',
+    {
+      version: 1,
+      orgId: ORG_ID,
+      occurredAt: REACHED_AT,
+      milestone,
+      participantIds: [member.participantId],
+      groupId: GROUP,
+    } satisfies EventDetail<'MilestoneReached'>,
+    { time: BUS_TIME },
+  );
 
-const invoke = (event: unknown) =>
-  (handler as unknown as (e: unknown, c: ReturnType<typeof lambdaContext>) => Promise<unknown>)(
+/**
+ * Runs the function a second after the event's EventBridge time, as Lambda would: the nudge policy reads
+ * that clock (quiet hours, the cap), so every test decides at a known moment, not at the real time of day.
+ */
+const invoke = (event: unknown) => {
+  vi.setSystemTime(Date.parse((event as { time: string }).time) + 1000);
+  return (handler as unknown as (e: unknown, c: ReturnType<typeof lambdaContext>) => Promise<unknown>)(
     event,
     lambdaContext('kindred-test-send-milestone-email'),
   );
+};
 
 /** The sort key Powertools gives an email's idempotency record: the key prefix and an MD5 of the fact. */
 const idempotencySk = (fact: string) =>
@@ -117,6 +147,40 @@ const textOf = (email: SendEmailCommandInput | undefined) => email?.Content?.Sim
 const htmlOf = (email: SendEmailCommandInput | undefined) => email?.Content?.Simple?.Body?.Html?.Data ?? '';
 const subjectOf = (email: SendEmailCommandInput | undefined) => email?.Content?.Simple?.Subject?.Data;
 const sentTo = (address: string) => sentEmails().filter((e) => e.Destination?.ToAddresses?.[0] === address);
+const deferredItems = () => documents.commandCalls(PutCommand).map((c) => c.args[0].input.Item ?? {});
+const recordedNudges = () => documents.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+
+/**
+ * Checks that a sent milestone email can be unsubscribed from: the RFC 8058 one-click headers and the footer
+ * of both parts carry one link, whose token is signed for this person and the milestones category at the
+ * fact's time.
+ */
+const expectUnsubscribeLink = (
+  email: SendEmailCommandInput | undefined,
+  person: { participantId: string },
+) => {
+  const headers = email?.Content?.Simple?.Headers ?? [];
+  const link = /^<(.+)>$/.exec(headers.find((h) => h.Name === 'List-Unsubscribe')?.Value ?? '')?.[1] ?? '';
+  expect(headers).toEqual([
+    { Name: 'List-Unsubscribe', Value: `<${link}>` },
+    { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
+  ]);
+  const url = new URL(link);
+  expect(`${url.origin}${url.pathname}`).toBe('https://api.kindred.test/v1/unsubscribe');
+  expect(
+    verifyToken(TEST_SECRET, url.searchParams.get('token') ?? '', UNSUBSCRIBE_PURPOSE, new Date(REACHED_AT)),
+  ).toEqual({
+    v: 1,
+    pur: UNSUBSCRIBE_PURPOSE,
+    org: ORG_ID,
+    sub: `${person.participantId}:milestones`,
+    exp: Math.floor(Date.parse(REACHED_AT) / 1000) + UNSUBSCRIBE_LINK_TTL_SECONDS,
+  });
+  const footer = `\n\n--\nYou get these emails because you take part in a program on kindred. Unsubscribe or pause: ${link}\n`;
+  expect(textOf(email).endsWith(footer)).toBe(true);
+  expect(htmlOf(email)).toContain(`<a href="${link}">Unsubscribe or pause</a></p></main>`);
+  return link;
+};
 
 /** The idempotency records as DynamoDB keeps them (claim: conditional put; completion: update; failure: delete). */
 let records: Map<string, Record<string, unknown>>;
@@ -125,9 +189,14 @@ let output: string[];
 const logLines = () => output.join('').split('\n').filter(Boolean);
 
 beforeEach(() => {
+  // Only Date is faked: `invoke` sets the clock, and promises and timers run as they do for real.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(REACHED_AT));
   documents.reset();
   dynamodb.reset();
   ses.reset();
+  secrets.reset();
+  serve();
 
   documents.on(GetCommand).resolves({});
   documents.on(GetCommand, { Key: orgKey }).resolves({ Item: { ...orgKey, ...organisation } });
@@ -135,7 +204,12 @@ beforeEach(() => {
   for (const person of [mentor, mentee, member]) {
     const Key = participantKey(person.participantId);
     documents.on(GetCommand, { Key }).resolves({ Item: { ...Key, ...person } });
+    // No preferences stored yet and the address not suppressed: every nudge may go.
+    documents.on(GetCommand, { Key: recipientKey(person.participantId) }).resolves({});
+    documents.on(GetCommand, { Key: suppressionKey(person.email) }).resolves({});
   }
+  documents.on(UpdateCommand).resolves({});
+  documents.on(PutCommand).resolves({});
 
   records = new Map();
   dynamodb.on(PutItemCommand).callsFake((input) => {
@@ -183,6 +257,10 @@ beforeEach(() => {
   }
 });
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('send-milestone-email', () => {
   it('congratulates each of the pair on their first meeting, naming the other', async () => {
     // Act
@@ -203,6 +281,27 @@ describe('send-milestone-email', () => {
     expect(htmlOf(toMentee)).toContain('<html lang="en">');
     expect(htmlOf(toMentee)).toContain('Riverside Mentors');
     expect(htmlOf(toMentee)).toContain('#116644');
+
+    // Each is a nudge in the milestones category, so each can be unsubscribed from, by its own person only.
+    const links = [expectUnsubscribeLink(toMentor, mentor), expectUnsubscribeLink(toMentee, mentee)];
+    expect(new Set(links).size).toBe(2);
+    expect(deferredItems()).toEqual([]);
+    // Each counts towards its person's frequency cap.
+    expect(recordedNudges()).toEqual(
+      [mentor, mentee].map((person) => ({
+        TableName: 'kindred-test',
+        Key: recipientKey(person.participantId),
+        UpdateExpression:
+          'SET recentNudges = :nudges, nudgeVersion = :next, orgId = :org, participantId = :id',
+        ConditionExpression: 'attribute_not_exists(nudgeVersion)',
+        ExpressionAttributeValues: {
+          ':nudges': [HANDLED_AT],
+          ':next': 1,
+          ':org': ORG_ID,
+          ':id': person.participantId,
+        },
+      })),
+    );
   });
 
   it('claims one email per person, keyed on the match, the milestone and the person', async () => {
@@ -273,6 +372,7 @@ describe('send-milestone-email', () => {
 
     // Assess
     expect(subjectOf(sentEmails()[0])).toBe('Five sessions with Grief circle');
+    expectUnsubscribeLink(sentEmails()[0], member);
     expect(unmarshall(dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input.Item ?? {}).sk).toBe(
       idempotencySk(`MilestoneReached:${GROUP}:sessions-5:${member.participantId}:milestone:v1`),
     );
@@ -382,6 +482,10 @@ describe('send-milestone-email', () => {
       matchKey,
       participantKey(mentor.participantId),
       participantKey(mentee.participantId),
+      recipientKey(mentor.participantId),
+      recipientKey(mentee.participantId),
+      suppressionKey(mentor.email),
+      suppressionKey(mentee.email),
     ]) {
       expect(reads).toContainEqual(expect.objectContaining({ Key, ConsistentRead: true }));
     }
@@ -437,7 +541,9 @@ describe('send-milestone-email logging, at DEBUG level', () => {
     // Assess
     const lines = logLines();
     // A repeated send answers from its idempotency record, and is logged as sent again: 1 + 2 + 2.
-    expect(lines.filter((l) => l.includes('"email sent"'))).toHaveLength(5);
+    expect(lines.filter((l) => l.includes('"email handled"') && l.includes('"outcome":"sent"'))).toHaveLength(
+      5,
+    );
     expect(sentEmails()).toHaveLength(3);
     expect(lines.filter((l) => l.includes('"email not sent"'))).toHaveLength(1);
     expect(

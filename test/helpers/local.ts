@@ -20,8 +20,28 @@ const startWithFreePorts = async (options: LocalRuntimeOptions) => {
   }
 };
 
+/**
+ * Nudges wait for the recipient's morning, so a test that reads emails at once must run in the daytime of its
+ * people (Europe and the Americas): the local clock is moved on to the next 15:00 UTC unless it is already
+ * between 12:00 and 17:00 UTC. Tests of their own timing pass `daytime: false`.
+ */
+const toDaytime = async (base: string) => {
+  const { now } = (await (await fetch(new URL('/_local/clock', base))).json()) as { now: string };
+  const at = new Date(now);
+  if (at.getUTCHours() >= 12 && at.getUTCHours() < 17) return;
+  const target = new Date(at);
+  target.setUTCHours(15, 0, 0, 0);
+  if (target <= at) target.setUTCDate(target.getUTCDate() + 1);
+  const seconds = Math.ceil((target.getTime() - at.getTime()) / 1000);
+  await fetch(new URL('/_local/clock', base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ advance: `PT${seconds}S` }),
+  });
+};
+
 /** Starts the local runtime inside the test, on free ports and a temporary state folder. */
-export const startTestRuntime = async (options: LocalRuntimeOptions = {}) => {
+export const startTestRuntime = async (options: LocalRuntimeOptions & { daytime?: boolean } = {}) => {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kindred-test-'));
   const runtime = await startWithFreePorts({
     port: 0,
@@ -31,6 +51,7 @@ export const startTestRuntime = async (options: LocalRuntimeOptions = {}) => {
   });
   const base = runtime.endpoints().api;
   const api = (path: string, init?: RequestInit) => fetch(new URL(path, base), init);
+  if (options.daytime !== false) await toDaytime(base);
   const json = async <T = unknown>(path: string, init?: RequestInit) =>
     (await (await api(path, init)).json()) as T;
   return {

@@ -162,6 +162,9 @@ describe('a pair’s meetings over the weeks (local runtime)', () => {
       return found.length > 0 ? found : undefined;
     });
     expect(milestones.map((e) => e.detail.milestone)).toEqual(['first-meeting']);
+    // Match, reminder and rating request make three nudges this week: the celebration waits for the cap.
+    await advance('P7D');
+    await local.settle();
     const celebrations = await eventually(async () => {
       const found = (await emailsTo(mentee.email)).filter(
         (e) => /first meeting/i.test(e.subject) && !e.calendar,

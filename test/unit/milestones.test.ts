@@ -31,8 +31,18 @@ const context = (people = ['priya', 'sam']): MilestoneEmailContext => ({
   match: { mentorId: MENTOR_ID, menteeId: MENTEE_ID },
   people: new Map(
     [
-      { participantId: MENTOR_ID, name: 'Priya Shah', email: 'priya.shah@example.org' },
-      { participantId: MENTEE_ID, name: 'Sam Okoro', email: 'sam.okoro@example.org' },
+      {
+        participantId: MENTOR_ID,
+        name: 'Priya Shah',
+        email: 'priya.shah@example.org',
+        timezone: 'Europe/London',
+      },
+      {
+        participantId: MENTEE_ID,
+        name: 'Sam Okoro',
+        email: 'sam.okoro@example.org',
+        timezone: 'Europe/London',
+      },
     ]
       .filter((person) => people.some((name) => person.name.toLowerCase().startsWith(name)))
       .map((person) => [person.participantId, person]),
@@ -249,7 +259,15 @@ describe('composeMilestoneEmails', () => {
         programName: 'Grief circle',
         groupName: 'Grief circle',
         people: new Map([
-          ['member-1', { participantId: 'member-1', name: 'Ada Lovelace', email: 'ada@x.org' }],
+          [
+            'member-1',
+            {
+              participantId: 'member-1',
+              name: 'Ada Lovelace',
+              email: 'ada@x.org',
+              timezone: 'Europe/London',
+            },
+          ],
         ]),
       },
     );

@@ -1,0 +1,70 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import middy from '@middy/core';
+import { documents } from '../../shared/adapters/aws';
+import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { lambdaNudgeSender } from '../../shared/adapters/nudge-sender';
+import { readEnv } from '../../shared/config';
+import { dynamoDeferrals } from '../../shared/data/deferrals';
+import { dynamoMatching } from '../../shared/data/matching';
+import { eventsOf } from '../../shared/events/envelope';
+import { logger } from '../../shared/middleware';
+
+const env = readEnv([
+  'TABLE_NAME',
+  'TOKEN_SECRET_ID',
+  'EMAIL_FROM',
+  'EMAIL_CONFIGURATION_SET',
+  'PUBLIC_API_URL',
+]);
+const emails = idempotentEmailSender({
+  tableName: env.TABLE_NAME,
+  from: env.EMAIL_FROM,
+  configurationSet: env.EMAIL_CONFIGURATION_SET,
+});
+const nudges = lambdaNudgeSender(env, emails);
+const deferrals = dynamoDeferrals(documents, env.TABLE_NAME);
+const people = dynamoMatching(documents, env.TABLE_NAME);
+
+/**
+ * An email that waited: the policy is asked again now (the person may have unsubscribed, paused, or be at
+ * the cap), so it is sent, waits once more, or is dropped. Its key is the original email's, so it is sent
+ * at most once whatever happened in between.
+ */
+export const handler = middy()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(parser({ schema: eventsOf('NudgeDue') }))
+  .handler(async (event, context) => {
+    emails.useContext(context);
+    const { orgId, participantId, deferralId } = event.detail;
+    const log = { orgId, participantId, deferralId };
+    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const [deferred, participant] = await Promise.all([
+      deferrals.get(orgId, deferralId),
+      people.participant(orgId, participantId),
+    ]);
+    if (!deferred || !participant) {
+      logger.info('nothing to send: the email or its person is gone', log);
+      return;
+    }
+    const result = await nudges.send(
+      {
+        orgId,
+        participant,
+        category: deferred.category,
+        ...(deferred.latest ? { latest: new Date(deferred.latest) } : {}),
+        email: deferred.email,
+        issuedAt: new Date(deferred.issuedAt),
+      },
+      now,
+    );
+    logger.info('deferred email', { ...log, category: deferred.category, ...summary(result) });
+    return result.outcome;
+  });
+
+const summary = (result: Awaited<ReturnType<typeof nudges.send>>) =>
+  result.outcome === 'sent'
+    ? { outcome: result.outcome, messageId: result.messageId }
+    : result.outcome === 'deferred'
+      ? { outcome: result.outcome, until: result.until.toISOString(), reason: result.reason }
+      : { outcome: result.outcome, reason: result.reason };

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { OutgoingEmail } from '../adapters/email-sender';
+import { dueSortKey, hourBucket } from '../domain/due-work';
+import type { EmailCategory } from '../domain/nudge-policy';
+import { DAY_SECONDS, epochSeconds, keys } from './keys';
+
+/**
+ * Emails that must wait (quiet hours, a pause, the frequency cap): the rendered email and who it is for, on the
+ * due index at the time it may go. The hourly sweep hands each to NudgeDue, and send-deferred-email asks the
+ * nudge policy again then. Keyed by the email's own idempotency key, so a redelivered event defers it once.
+ */
+
+export interface DeferredEmail {
+  orgId: string;
+  participantId: string;
+  category: EmailCategory;
+  /** When it stops being useful (ISO). */
+  latest?: string;
+  /** When its links were signed (ISO): the unsubscribe link is signed at the same time on every attempt. */
+  issuedAt: string;
+  email: OutgoingEmail;
+}
+
+/** The deferral's id: a digest of the email's key (which may be longer than an id or hold colons). */
+export const deferralId = (emailKey: string) =>
+  createHash('sha256').update(emailKey).digest('hex').slice(0, 40);
+
+/** Kept after its time only as long as an email's idempotency record. */
+const KEEP_SECONDS = 35 * DAY_SECONDS;
+
+export const dynamoDeferrals = (client: DynamoDBDocumentClient, tableName: string) => ({
+  async defer(deferred: DeferredEmail, until: Date) {
+    const id = deferralId(deferred.email.key);
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...keys.deferredEmail(deferred.orgId, id),
+          ...deferred,
+          deferralId: id,
+          duePk: hourBucket(until),
+          dueSk: dueSortKey(until, 'nudge-due', deferred.orgId, id),
+          dueKind: 'nudge-due',
+          expiresAt: epochSeconds(until) + KEEP_SECONDS,
+        },
+      }),
+    );
+    return id;
+  },
+
+  async get(orgId: string, id: string): Promise<DeferredEmail | undefined> {
+    const { Item } = await client.send(
+      new GetCommand({ TableName: tableName, Key: keys.deferredEmail(orgId, id), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { orgId: org, participantId, category, latest, issuedAt, email } = Item;
+    return { orgId: org, participantId, category, latest, issuedAt, email } as DeferredEmail;
+  },
+});
+
+export type DeferralStore = ReturnType<typeof dynamoDeferrals>;
