@@ -28,6 +28,8 @@ export interface OutgoingEmail {
   to: string;
   content: RenderedEmail;
   headers?: Record<string, string>;
+  /** SES message tags (ids only): SES copies them into its bounce and complaint events. */
+  tags?: Record<string, string>;
   /**
    * A calendar invite (`calendarInvite`) to carry: the email is then sent as a raw MIME message with the
    * invite as a `text/calendar` alternative and as an `invite.ics` attachment (see `rawEmail`).
@@ -98,6 +100,9 @@ export const idempotentEmailSender = (options: {
         Destination: { ToAddresses: [email.to] },
         ConfigurationSetName: options.configurationSet,
         Content: await sesContent(email, options.from),
+        ...(email.tags
+          ? { EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value })) }
+          : {}),
       });
       try {
         const out = await ses.send(command);

@@ -3,6 +3,7 @@ import { type DeferralStore, dynamoDeferrals } from '../data/deferrals';
 import { dynamoRecipients, type Recipient, type RecipientStore } from '../data/recipients';
 import { gate } from '../domain/email-gate';
 import { type EmailCategory, isNudge, unsubscribeHeaders } from '../domain/nudge-policy';
+import { KINDRED_EMAIL_TAGS } from '../domain/suppression';
 import { unsubscribeLink } from '../domain/unsubscribe';
 import type { RenderedEmail } from '../email/templates';
 import { escapeHtml } from '../http/html';
@@ -64,7 +65,14 @@ export const nudgeSender = (deps: NudgeSenderDeps) => ({
     );
     switch (decision.action) {
       case 'send': {
-        let email = request.email;
+        // Tagged with ids, so a bounce or complaint about it names its organisation and person.
+        let email: OutgoingEmail = {
+          ...request.email,
+          tags: {
+            [KINDRED_EMAIL_TAGS.orgId]: orgId,
+            [KINDRED_EMAIL_TAGS.participantId]: participant.participantId,
+          },
+        };
         if (isNudge(category)) {
           const link = unsubscribeLink(
             await deps.secret(),

@@ -201,6 +201,11 @@ const expectUnsubscribeLink = (
     { Name: 'List-Unsubscribe', Value: `<${link}>` },
     { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
   ]);
+  // Ids only, so SES's bounce or complaint about this email names its organisation and person.
+  expect(email?.EmailTags).toEqual([
+    { Name: 'kindred-org', Value: ORG_ID },
+    { Name: 'kindred-participant', Value: person.participantId },
+  ]);
   const url = new URL(link);
   expect(`${url.origin}${url.pathname}`).toBe('https://api.kindred.test/v1/unsubscribe');
   expect(
