@@ -47,7 +47,8 @@ export const handler = middy()
             });
             continue;
           }
-          if (!due) continue;
+          // Nobody waiting, nothing to run: no run is asked for.
+          if (!due || !(await deps.matching.anyInPool(org.orgId, program.programId, 'mentee'))) continue;
           await deps.outbox.publish(
             {
               detailType: 'MatchingRunRequested',

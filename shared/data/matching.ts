@@ -38,6 +38,8 @@ export interface MatchingStore {
   /** Everyone of one role in a program's pool (strongly consistent). */
   pool(orgId: string, programId: string, role: MatchRole): Promise<PoolEntry[]>;
   participant(orgId: string, participantId: string): Promise<Participant | undefined>;
+  /** Whether anyone of the role waits in the program's pool (one item read). */
+  anyInPool(orgId: string, programId: string, role: MatchRole): Promise<boolean>;
   match(orgId: string, matchId: string): Promise<Match | undefined>;
   /** Stores the match, both sides and MatchMade at once; false when either side changed since it was read. */
   makeMatch(write: MatchingWrite & { match: Match }): Promise<boolean>;
@@ -110,6 +112,21 @@ export const dynamoMatching = (client: DynamoDBDocumentClient, tableName: string
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
       return entries;
+    },
+
+    async anyInPool(orgId, programId, role) {
+      const { Items } = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': keys.organisation(orgId).pk,
+            ':prefix': keys.poolPrefix(programId, role),
+          },
+          Limit: 1,
+        }),
+      );
+      return (Items ?? []).length > 0;
     },
 
     async participant(orgId, participantId) {
