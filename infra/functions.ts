@@ -224,7 +224,7 @@ export const functionSpecs = {
     description:
       'Alerts a program coordinator (two low ratings) or the safeguarding contact (crisis language)',
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
   },
   'send-deferred-email': {
     description: 'Sends an email that waited for the morning, a pause or the frequency cap, if still wanted',

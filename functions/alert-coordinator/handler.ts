@@ -2,11 +2,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
+import { emailHasher } from '../../shared/adapters/email-hash';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
 import { dynamoOrganisations } from '../../shared/data/organisations';
+import { dynamoSuppressions } from '../../shared/data/recipients';
 import {
   type AlertContext,
   type ComposedFeedbackEmail,
@@ -18,10 +20,12 @@ import { findProgram } from '../../shared/domain/organisation';
 import { eventsOf } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
-const env = readEnv(['TABLE_NAME', 'EMAIL_FROM', 'EMAIL_CONFIGURATION_SET']);
+const env = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID', 'EMAIL_FROM', 'EMAIL_CONFIGURATION_SET']);
 const matching = dynamoMatching(documents, env.TABLE_NAME);
 const meetings = dynamoMeetings(documents, env.TABLE_NAME);
 const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
+const suppressions = dynamoSuppressions(documents, env.TABLE_NAME);
+const hashEmail = emailHasher(env.TOKEN_SECRET_ID);
 const emails = idempotentEmailSender({
   tableName: env.TABLE_NAME,
   from: env.EMAIL_FROM,
@@ -98,6 +102,11 @@ export const handler = middy()
     }
 
     const fields = { ...log, template: email.template, category: email.category };
+    // Transactional, but never to an address that hard-bounced or complained.
+    if (await suppressions.get(await hashEmail(email.to))) {
+      logger.warn('alert not sent: the contact address is suppressed', fields);
+      return;
+    }
     try {
       const { messageId } = await emails.send({
         key: email.key,

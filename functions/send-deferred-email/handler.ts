@@ -5,8 +5,9 @@ import { documents } from '../../shared/adapters/aws';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
 import { lambdaNudgeSender } from '../../shared/adapters/nudge-sender';
 import { readEnv } from '../../shared/config';
-import { dynamoDeferrals } from '../../shared/data/deferrals';
+import { type DeferralRequirements, dynamoDeferrals } from '../../shared/data/deferrals';
 import { dynamoMatching } from '../../shared/data/matching';
+import { dynamoMeetings } from '../../shared/data/meetings';
 import { eventsOf } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
@@ -25,6 +26,22 @@ const emails = idempotentEmailSender({
 const nudges = lambdaNudgeSender(env, emails);
 const deferrals = dynamoDeferrals(documents, env.TABLE_NAME);
 const people = dynamoMatching(documents, env.TABLE_NAME);
+const meetings = dynamoMeetings(documents, env.TABLE_NAME);
+
+/** The first requirement of the waiting email that no longer holds, if any. */
+const unmetRequirement = async (orgId: string, requires: DeferralRequirements | undefined) => {
+  if (!requires) return undefined;
+  const matchId = requires.activeMatch ?? requires.noSafeguardingEnd;
+  const match = matchId ? await people.match(orgId, matchId) : undefined;
+  if (requires.activeMatch && match?.status !== 'active') return 'active-match';
+  if (requires.noSafeguardingEnd && match?.ended?.reason === 'safeguarding-concern')
+    return 'no-safeguarding-end';
+  if (requires.plannedMeeting) {
+    const meeting = await meetings.meeting(orgId, requires.plannedMeeting);
+    if (meeting?.status !== 'planned') return 'planned-meeting';
+  }
+  return undefined;
+};
 
 /**
  * An email that waited: the policy is asked again now (the person may have unsubscribed, paused, or be at
@@ -46,6 +63,11 @@ export const handler = middy()
     if (!deferred || !participant) {
       logger.info('nothing to send: the email or its person is gone', log);
       return;
+    }
+    const unmet = await unmetRequirement(orgId, deferred.requires);
+    if (unmet) {
+      logger.info('nothing to send: no longer wanted', { ...log, unmet });
+      return 'dropped';
     }
     const result = await nudges.send(
       {

@@ -121,6 +121,7 @@ export const handler = middy()
             orgId,
             participant: person,
             category: 'feedback',
+            requires: { noSafeguardingEnd: matchId },
             email: { key: email.key, to: email.to, content: email.content },
             issuedAt: new Date(detail.occurredAt),
           },

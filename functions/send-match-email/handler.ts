@@ -115,6 +115,7 @@ export const handler = middy()
             orgId,
             participant: person,
             category: 'match',
+            ...(fact === 'MatchMade' ? { requires: { activeMatch: matchId } } : {}),
             email: { key: email.key, to: email.to, content: email.content },
             issuedAt: new Date(detail.occurredAt),
           },

@@ -112,9 +112,15 @@ export const handler = middy()
           {
             orgId,
             participant: person,
-            category: 'meeting-reminders',
+            // A cancellation keeps calendars true: transactional (only a suppressed address misses it).
+            category: fact === 'MeetingDue' ? 'meeting-reminders' : 'transactional',
             // A reminder is no use once the meeting has started.
-            ...(fact === 'MeetingDue' ? { latest: new Date(meeting.startsAt) } : {}),
+            ...(fact === 'MeetingDue'
+              ? {
+                  latest: new Date(meeting.startsAt),
+                  requires: { activeMatch: matchId, plannedMeeting: meetingId },
+                }
+              : {}),
             email: { key: email.key, to: email.to, content: email.content, calendar: email.calendar },
             issuedAt: new Date(detail.occurredAt),
           },

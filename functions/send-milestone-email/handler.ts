@@ -77,6 +77,7 @@ export const handler = middy()
             orgId,
             participant: person,
             category: 'milestones',
+            ...(matchId ? { requires: { noSafeguardingEnd: matchId } } : {}),
             email: { key: email.key, to: email.to, content: email.content },
             issuedAt: new Date(detail.occurredAt),
           },

@@ -1,5 +1,5 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { type DeferralStore, dynamoDeferrals } from '../data/deferrals';
+import { type DeferralRequirements, type DeferralStore, dynamoDeferrals } from '../data/deferrals';
 import { dynamoRecipients, type Recipient, type RecipientStore } from '../data/recipients';
 import { gate } from '../domain/email-gate';
 import { type EmailCategory, isNudge, unsubscribeHeaders } from '../domain/nudge-policy';
@@ -27,6 +27,8 @@ export interface NudgeRequest {
   email: OutgoingEmail;
   /** When its links are signed: the event's time, so every attempt renders the same email. */
   issuedAt: Date;
+  /** What must still hold if it waits and is sent later. */
+  requires?: DeferralRequirements;
 }
 
 export type NudgeOutcome =
@@ -111,6 +113,7 @@ export const nudgeSender = (deps: NudgeSenderDeps) => ({
             ...(request.latest ? { latest: request.latest.toISOString() } : {}),
             issuedAt: request.issuedAt.toISOString(),
             email: request.email,
+            ...(request.requires ? { requires: request.requires } : {}),
           },
           until,
         );

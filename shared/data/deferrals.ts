@@ -20,6 +20,17 @@ export interface DeferredEmail {
   /** When its links were signed (ISO): the unsubscribe link is signed at the same time on every attempt. */
   issuedAt: string;
   email: OutgoingEmail;
+  /** What must still hold when it is finally sent (checked by send-deferred-email). */
+  requires?: DeferralRequirements;
+}
+
+export interface DeferralRequirements {
+  /** The match must still be active (an introduction, a reminder). */
+  activeMatch?: string;
+  /** The meeting must still be planned (a reminder). */
+  plannedMeeting?: string;
+  /** The match must not have ended over a safeguarding concern (celebrations, rating requests). */
+  noSafeguardingEnd?: string;
 }
 
 /** The deferral's id: a digest of the email's key (which may be longer than an id or hold colons). */
@@ -54,8 +65,8 @@ export const dynamoDeferrals = (client: DynamoDBDocumentClient, tableName: strin
       new GetCommand({ TableName: tableName, Key: keys.deferredEmail(orgId, id), ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    const { orgId: org, participantId, category, latest, issuedAt, email } = Item;
-    return { orgId: org, participantId, category, latest, issuedAt, email } as DeferredEmail;
+    const { orgId: org, participantId, category, latest, issuedAt, email, requires } = Item;
+    return { orgId: org, participantId, category, latest, issuedAt, email, requires } as DeferredEmail;
   },
 });
 

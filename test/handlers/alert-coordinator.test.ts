@@ -12,11 +12,13 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/alert-coordinator/handler';
+import { emailPseudonym } from '../../shared/adapters/email-hash';
 import type { Feedback } from '../../shared/domain/feedback';
 import type { Organisation } from '../../shared/domain/organisation';
 import type { EventDetail } from '../../shared/events/catalogue';
 import { ORG_ID, organisation, participant } from '../fixtures/domain';
 import { eventBridgeEvent, lambdaContext } from '../helpers/events';
+import { mockSecrets, TEST_SECRET } from '../helpers/secrets';
 
 vi.hoisted(() => {
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
@@ -28,6 +30,7 @@ afterAll(() => {
 const documents = mockClient(DynamoDBDocumentClient);
 const dynamodb = mockClient(DynamoDBClient);
 const ses = mockClient(SESv2Client);
+const { secrets, serve } = mockSecrets();
 
 const MATCH_ID = 'c0ffee00-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
 const MEETING_1 = `${MATCH_ID}-1`;
@@ -140,6 +143,8 @@ beforeEach(() => {
   documents.reset();
   dynamodb.reset();
   ses.reset();
+  secrets.reset();
+  serve();
 
   documents.on(GetCommand).resolves({});
   documents.on(GetCommand, { Key: orgKey }).resolves({ Item: org() });
@@ -385,5 +390,22 @@ describe('alert-coordinator: privacy', () => {
     await expect(outcome).rejects.toThrow();
     expect(documents.calls()).toHaveLength(0);
     expect(ses.calls()).toHaveLength(0);
+  });
+});
+
+describe('a suppressed contact address', () => {
+  it('gets no alert: transactional mail still respects a hard bounce or complaint', async () => {
+    // Prepare: the coordinator's address bounced for good
+    documents
+      .on(GetCommand, {
+        Key: { pk: `SUPPRESSION#${emailPseudonym(TEST_SECRET, COORDINATOR)}`, sk: 'ADDRESS' },
+      })
+      .resolves({ Item: { reason: 'bounce', at: '2025-01-01T00:00:00.000Z' } });
+
+    // Act
+    await invoke(lowRatings());
+
+    // Assess
+    expect(ses.commandCalls(SendEmailCommand)).toEqual([]);
   });
 });

@@ -66,4 +66,43 @@ describe('quiet hours (local runtime)', () => {
       );
     }
   });
+
+  it('drops a held introduction when the match ends before the morning', { timeout: 120_000 }, async () => {
+    // Prepare: another Tokyo pair, matched in the next night
+    await local.post('/_local/clock', { advance: 'PT12H' });
+    await local.settle();
+    const night = {
+      timezone: 'Asia/Tokyo',
+      experiences: ['returning to study'],
+      interests: ['shogi'],
+      availability: [{ day: 'sun', from: '10:00', to: '12:00' }],
+    };
+    const mentee = signupBody({ ...night, name: 'Yui Abe' });
+    const mentor = signupBody({ ...night, name: 'Ren Ito', role: 'mentor' });
+    for (const person of [mentee, mentor]) {
+      expect((await local.post('/v1/orgs/demo-university/signups', person)).status).toBe(202);
+      const email = await eventually(async () => (await emailsTo(person.email))[0], 5000);
+      expect((await fetch(linkIn(email.text))).status).toBe(200);
+    }
+    await local.settle();
+    const made = (await local.events()).filter((e) => e.detailType === 'MatchMade').slice(-1)[0];
+    const { now } = await local.json<{ now: string }>('/_local/clock');
+    const hour = DateTime.fromISO(now, { zone: 'Asia/Tokyo' }).hour;
+    expect(hour < 8 || hour >= 21).toBe(true);
+
+    // Act: a coordinator ends it while both sleep, then the night passes
+    const ended = await local.post(`/v1/admin/orgs/demo-university/matches/${made?.detail.matchId}/end`, {
+      reason: 'other',
+    });
+    expect(ended.status).toBe(200);
+    await local.post('/_local/clock', { advance: 'PT12H' });
+    await local.settle();
+
+    // Assess: the ending is told in the morning; the introduction never goes out
+    for (const person of [mentee, mentor]) {
+      const subjects = (await emailsTo(person.email)).map((e) => e.subject);
+      expect(subjects.some((s) => /You have a (new mentee|mentor)/.test(s))).toBe(false);
+      expect(subjects.some((s) => /has ended/.test(s))).toBe(true);
+    }
+  });
 });
