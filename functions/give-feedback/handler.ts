@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
+import { platformSecret } from '../../shared/adapters/email-hash';
 import { issueToken, TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
@@ -57,8 +57,7 @@ const MAX_BODY_BYTES = 32 * 1024;
 const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
 
 const secret = async () => {
-  const value = await getSecret(TOKEN_SECRET_ID, { maxAge: 300 });
-  if (typeof value !== 'string') throw new Error('token secret is not a string');
+  const value = await platformSecret(TOKEN_SECRET_ID);
   return value;
 };
 

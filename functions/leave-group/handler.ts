@@ -1,8 +1,7 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
-import { emailHasher } from '../../shared/adapters/email-hash';
+import { emailHasher, platformSecret } from '../../shared/adapters/email-hash';
 import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoGroups } from '../../shared/data/groups';
@@ -28,8 +27,7 @@ const Token = z.string().min(1).max(2048);
 
 /** The group and person the link names; the token is checked before anything is read. */
 const linkClaims = async (token: string, now: Date): Promise<LeaveClaims> => {
-  const secret = await getSecret(TOKEN_SECRET_ID, { maxAge: 300 });
-  if (typeof secret !== 'string') throw new Error('token secret is not a string');
+  const secret = await platformSecret(TOKEN_SECRET_ID);
   let claims: ReturnType<typeof verifyToken>;
   try {
     claims = verifyToken(secret, token, LEAVE_GROUP_PURPOSE, now);

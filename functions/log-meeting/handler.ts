@@ -1,7 +1,7 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
+import { platformSecret } from '../../shared/adapters/email-hash';
 import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
@@ -35,8 +35,7 @@ const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
 
 /** The meeting and person the link names; the token is checked before anything is read. */
 const linkClaims = async (token: string, now: Date): Promise<MeetingLogClaims> => {
-  const secret = await getSecret(TOKEN_SECRET_ID, { maxAge: 300 });
-  if (typeof secret !== 'string') throw new Error('token secret is not a string');
+  const secret = await platformSecret(TOKEN_SECRET_ID);
   let claims: ReturnType<typeof verifyToken>;
   try {
     claims = verifyToken(secret, token, LOG_MEETING_PURPOSE, now);

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import { matchingDeps } from '../../shared/adapters/matching-deps';
 import { readEnv } from '../../shared/config';
 import { matchParticipant } from '../../shared/domain/matching';
-import { eventsOf } from '../../shared/events/envelope';
+import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
 const { TABLE_NAME } = readEnv(['TABLE_NAME']);
@@ -19,7 +19,7 @@ export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(parser({ schema: eventsOf('ParticipantVerified', 'MatchEnded') }))
   .handler(async (event) => {
-    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const now = handlingTime(event);
     const { orgId } = event.detail;
     let people: string[];
     if (event['detail-type'] === 'ParticipantVerified') {

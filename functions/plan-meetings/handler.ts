@@ -7,7 +7,7 @@ import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { planFollowingMeeting, startMeetingPlan, stopMeetingPlan } from '../../shared/domain/meeting-plans';
-import { eventsOf } from '../../shared/events/envelope';
+import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
 const { TABLE_NAME } = readEnv(['TABLE_NAME']);
@@ -23,7 +23,7 @@ export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(parser({ schema: eventsOf('MatchMade', 'MeetingDue', 'MatchEnded') }))
   .handler(async (event) => {
-    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const now = handlingTime(event);
     switch (event['detail-type']) {
       case 'MatchMade': {
         const { orgId, matchId } = event.detail;

@@ -1,6 +1,6 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
+import { platformSecret } from '../../shared/adapters/email-hash';
 import { matchingDeps } from '../../shared/adapters/matching-deps';
 import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
@@ -39,8 +39,7 @@ const Token = z.string().min(1).max(2048);
 
 /** The match and person the link names; the token is checked before anything is read. */
 const linkClaims = async (token: string, now: Date) => {
-  const secret = await getSecret(TOKEN_SECRET_ID, { maxAge: 300 });
-  if (typeof secret !== 'string') throw new Error('token secret is not a string');
+  const secret = await platformSecret(TOKEN_SECRET_ID);
   let claims: ReturnType<typeof verifyToken>;
   try {
     claims = verifyToken(secret, token, REMATCH_PURPOSE, now);

@@ -9,7 +9,7 @@ import { matchingDeps } from '../../shared/adapters/matching-deps';
 import { readEnv } from '../../shared/config';
 import { dynamoOrganisationList } from '../../shared/data/organisations';
 import { dueForDailyRun, runMatching } from '../../shared/domain/matching';
-import { eventsOf } from '../../shared/events/envelope';
+import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { parseMatchingSettings } from '../../shared/matching/settings';
 import { logger } from '../../shared/middleware';
 
@@ -31,7 +31,7 @@ export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(parser({ schema: z.union([eventsOf('MatchingRunRequested'), Scheduled]) }))
   .handler(async (event) => {
-    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const now = handlingTime(event);
     if (event['detail-type'] === 'Scheduled Event') {
       let requested = 0;
       for await (const org of organisationList.all()) {

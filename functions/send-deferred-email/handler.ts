@@ -8,7 +8,7 @@ import { readEnv } from '../../shared/config';
 import { type DeferralRequirements, dynamoDeferrals } from '../../shared/data/deferrals';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
-import { eventsOf } from '../../shared/events/envelope';
+import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
 const env = readEnv([
@@ -55,7 +55,7 @@ export const handler = middy()
     emails.useContext(context);
     const { orgId, participantId, deferralId } = event.detail;
     const log = { orgId, participantId, deferralId };
-    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const now = handlingTime(event);
     const [deferred, participant] = await Promise.all([
       deferrals.get(orgId, deferralId),
       people.participant(orgId, participantId),

@@ -1,8 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
+import { platformSecret } from '../../shared/adapters/email-hash';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
 import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
 import { issueToken } from '../../shared/adapters/tokens';
@@ -12,7 +12,7 @@ import { dynamoMeetings } from '../../shared/data/meetings';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { composeFeedbackRequests, type RatingValue } from '../../shared/domain/feedback';
 import { FEEDBACK_LINK_TTL_SECONDS, FEEDBACK_PURPOSE, linkSubject } from '../../shared/domain/links';
-import { eventsOf } from '../../shared/events/envelope';
+import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
 const env = readEnv([
@@ -37,8 +37,7 @@ const nudges = lambdaNudgeSender(env, emails);
  * same links; the token names the meeting and the person, the rating rides along unsigned (the page asks).
  */
 const ratingLinks = async (orgId: string, meetingId: string, occurredAt: string) => {
-  const secret = await getSecret(env.TOKEN_SECRET_ID, { maxAge: 300 });
-  if (typeof secret !== 'string') throw new Error('token secret is not a string');
+  const secret = await platformSecret(env.TOKEN_SECRET_ID);
   const base = env.PUBLIC_API_URL.replace(/\/$/, '');
   const tokens = new Map<string, string>();
   return (participantId: string, rating: RatingValue) => {
@@ -66,7 +65,7 @@ export const handler = middy()
   .use(parser({ schema: eventsOf('MeetingLogged') }))
   .handler(async (event, context) => {
     emails.useContext(context);
-    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const now = handlingTime(event);
     const { detail } = event;
     const { orgId, meetingId, matchId, status } = detail;
     const log = { orgId, meetingId, matchId };

@@ -1,8 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
+import { platformSecret } from '../../shared/adapters/email-hash';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
 import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
 import { issueToken } from '../../shared/adapters/tokens';
@@ -14,7 +14,7 @@ import { peerGroupOf } from '../../shared/domain/groups';
 import { LEAVE_GROUP_PURPOSE, linkSubject, RELATIONSHIP_LINK_TTL_SECONDS } from '../../shared/domain/links';
 import { groupSeatEmail, groupWaitlistEmail, planGroupEmail } from '../../shared/email/group-templates';
 import { firstName } from '../../shared/email/templates';
-import { eventsOf } from '../../shared/events/envelope';
+import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
 const env = readEnv([
@@ -65,8 +65,7 @@ export const handler = middy()
     }
 
     // Signed at the event's time, so a redelivery renders the very same link.
-    const secret = await getSecret(env.TOKEN_SECRET_ID, { maxAge: 300 });
-    if (typeof secret !== 'string') throw new Error('token secret is not a string');
+    const secret = await platformSecret(env.TOKEN_SECRET_ID);
     const token = issueToken(
       secret,
       {
@@ -95,7 +94,7 @@ export const handler = middy()
         email: { key: plan.key, to: participant.email, content },
         issuedAt: new Date(detail.occurredAt),
       },
-      new Date(Math.max(Date.parse(event.time), Date.now())),
+      handlingTime(event),
     );
     logger.info('email handled', { ...log, template: plan.template, ...outcomeFields(result) });
   });

@@ -1,8 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
+import { platformSecret } from '../../shared/adapters/email-hash';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
 import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
 import { issueToken } from '../../shared/adapters/tokens';
@@ -17,7 +17,7 @@ import {
   type MatchEmailContext,
 } from '../../shared/domain/match-emails';
 import { findProgram } from '../../shared/domain/organisation';
-import { eventsOf } from '../../shared/events/envelope';
+import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
 const env = readEnv([
@@ -43,8 +43,7 @@ const MatchFacts = eventsOf('MatchMade', 'MatchEnded');
  * same link; it names the match and the person, and the match's state decides what it may still do.
  */
 const rematchLinks = async (orgId: string, matchId: string, occurredAt: string) => {
-  const secret = await getSecret(env.TOKEN_SECRET_ID, { maxAge: 300 });
-  if (typeof secret !== 'string') throw new Error('token secret is not a string');
+  const secret = await platformSecret(env.TOKEN_SECRET_ID);
   const base = env.PUBLIC_API_URL.replace(/\/$/, '');
   return (participantId: string) => {
     const token = issueToken(
@@ -62,7 +61,7 @@ export const handler = middy()
   .use(parser({ schema: MatchFacts }))
   .handler(async (event, context) => {
     emails.useContext(context);
-    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const now = handlingTime(event);
     const { 'detail-type': fact, detail } = event;
     const { orgId, matchId } = detail;
     const log = { fact, orgId, matchId };

@@ -1,8 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
+import { platformSecret } from '../../shared/adapters/email-hash';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
 import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
 import { issueToken } from '../../shared/adapters/tokens';
@@ -16,7 +16,7 @@ import {
   composeMeetingCancellations,
   composeMeetingReminders,
 } from '../../shared/domain/meeting-emails';
-import { eventsOf } from '../../shared/events/envelope';
+import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
 const env = readEnv([
@@ -38,8 +38,7 @@ const nudges = lambdaNudgeSender(env, emails);
 
 /** "We met" / "we skipped" for one person, signed at the event's time so a redelivery renders the same link. */
 const logLinks = async (orgId: string, meetingId: string, occurredAt: string) => {
-  const secret = await getSecret(env.TOKEN_SECRET_ID, { maxAge: 300 });
-  if (typeof secret !== 'string') throw new Error('token secret is not a string');
+  const secret = await platformSecret(env.TOKEN_SECRET_ID);
   const base = env.PUBLIC_API_URL.replace(/\/$/, '');
   return (participantId: string, status: 'held' | 'skipped') => {
     const token = issueToken(
@@ -58,7 +57,7 @@ export const handler = middy()
   .use(parser({ schema: eventsOf('MeetingDue', 'MeetingCancelled') }))
   .handler(async (event, context) => {
     emails.useContext(context);
-    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const now = handlingTime(event);
     const { 'detail-type': fact, detail } = event;
     const { orgId, meetingId, matchId } = detail;
     const log = { fact, orgId, meetingId, matchId };

@@ -9,7 +9,7 @@ import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { celebration, composeMilestoneEmails, type MilestonePerson } from '../../shared/domain/milestones';
 import { findProgram } from '../../shared/domain/organisation';
-import { eventsOf } from '../../shared/events/envelope';
+import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
 const env = readEnv([
@@ -34,7 +34,7 @@ export const handler = middy()
   .use(parser({ schema: eventsOf('MilestoneReached') }))
   .handler(async (event, context) => {
     emails.useContext(context);
-    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const now = handlingTime(event);
     const { detail } = event;
     const { orgId, matchId, groupId, milestone } = detail;
     const log = { orgId, matchId, groupId, milestone };

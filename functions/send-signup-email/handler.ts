@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
-import { emailHasher } from '../../shared/adapters/email-hash';
+import { emailHasher, platformSecret } from '../../shared/adapters/email-hash';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
 import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
 import { issueToken } from '../../shared/adapters/tokens';
@@ -19,7 +18,7 @@ import {
   verificationEmail,
   verificationReminderEmail,
 } from '../../shared/email/templates';
-import { eventsOf } from '../../shared/events/envelope';
+import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
 const env = readEnv([
@@ -76,8 +75,7 @@ export const handler = middy()
         logger.info('nothing to send: the signup has expired', log);
         return;
       }
-      const secret = await getSecret(env.TOKEN_SECRET_ID, { maxAge: 300 });
-      if (typeof secret !== 'string') throw new Error('token secret is not a string');
+      const secret = await platformSecret(env.TOKEN_SECRET_ID);
       const token = issueToken(
         secret,
         { purpose: VERIFY_PURPOSE, orgId: participant.orgId, subject: participant.participantId },
@@ -97,7 +95,7 @@ export const handler = middy()
         email: { key: plan.key, to: participant.email, content },
         issuedAt: new Date(detail.occurredAt),
       },
-      new Date(Math.max(Date.parse(event.time), Date.now())),
+      handlingTime(event),
     );
     logger.info('email handled', { ...log, template: plan.template, ...outcomeFields(result) });
   });

@@ -5,6 +5,7 @@ import { emailHasher } from '../../shared/adapters/email-hash';
 import { readEnv } from '../../shared/config';
 import { dynamoSuppressions } from '../../shared/data/recipients';
 import { feedbackDecision, SesFeedbackEvent, suppressAddresses } from '../../shared/domain/suppression';
+import { handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
@@ -39,7 +40,7 @@ export const handler = middy()
       return { outcome: 'ignored', why: decision.why };
     }
     // The bus's time when it is ahead of this machine's (the local runtime's clock can be moved on).
-    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const now = handlingTime(event);
     const result = await suppressAddresses(deps, decision, now);
     logger.info('addresses suppressed', {
       ...log,

@@ -6,6 +6,7 @@ import { documents } from '../../shared/adapters/aws';
 import { readEnv } from '../../shared/config';
 import { dynamoDueWork } from '../../shared/data/due-work';
 import { sweepDueWork } from '../../shared/domain/sweep';
+import { handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
 const { TABLE_NAME } = readEnv(['TABLE_NAME']);
@@ -16,8 +17,7 @@ export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(parser({ schema: EventBridgeSchema }))
   .handler(async (event) => {
-    // The schedule's time, or the actual time when a retry runs late: what it writes then is due from now.
-    const now = new Date(Math.max(Date.parse(event.time), Date.now()));
+    const now = handlingTime(event);
     const counts = await sweepDueWork(dueWork, now);
     if (counts.unknown > 0) logger.warn('due items of an unknown kind were left in place', counts);
     logger.info('due work swept', counts);

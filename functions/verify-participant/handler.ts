@@ -1,7 +1,6 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
-import { emailHasher } from '../../shared/adapters/email-hash';
+import { emailHasher, platformSecret } from '../../shared/adapters/email-hash';
 import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoParticipants } from '../../shared/data/participants';
@@ -16,8 +15,7 @@ const participants = dynamoParticipants(documents, TABLE_NAME, emailHasher(TOKEN
 export const handler = httpHandler(
   { query: z.object({ token: z.string().min(1).max(2048) }) },
   async ({ query, now }) => {
-    const secret = await getSecret(TOKEN_SECRET_ID, { maxAge: 300 });
-    if (typeof secret !== 'string') throw new Error('token secret is not a string');
+    const secret = await platformSecret(TOKEN_SECRET_ID);
     let claims: ReturnType<typeof verifyToken>;
     try {
       claims = verifyToken(secret, query.token, VERIFY_PURPOSE, now);

@@ -12,11 +12,15 @@ export const emailPseudonym = (secret: string, email: string) => {
   return createHmac('sha256', key).update(normaliseEmail(email)).digest('hex');
 };
 
-/** The same, with the secret read (and cached) from Secrets Manager. */
+/** The platform secret (it signs links and keys pseudonyms), read from Secrets Manager and cached 5 minutes. */
+export const platformSecret = async (secretId: string): Promise<string> => {
+  const secret = await getSecret(secretId, { maxAge: 300 });
+  if (typeof secret !== 'string') throw new Error('the platform secret is not a string');
+  return secret;
+};
+
+/** The pseudonym, with the secret read (and cached) from Secrets Manager. */
 export const emailHasher =
   (secretId: string) =>
-  async (email: string): Promise<string> => {
-    const secret = await getSecret(secretId, { maxAge: 300 });
-    if (typeof secret !== 'string') throw new Error('the platform secret is not a string');
-    return emailPseudonym(secret, email);
-  };
+  async (email: string): Promise<string> =>
+    emailPseudonym(await platformSecret(secretId), email);

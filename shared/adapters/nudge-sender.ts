@@ -1,4 +1,3 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { type DeferralRequirements, type DeferralStore, dynamoDeferrals } from '../data/deferrals';
 import { dynamoRecipients, type Recipient, type RecipientStore } from '../data/recipients';
 import { gate } from '../domain/email-gate';
@@ -8,7 +7,7 @@ import { unsubscribeLink } from '../domain/unsubscribe';
 import type { RenderedEmail } from '../email/templates';
 import { escapeHtml } from '../http/html';
 import { documents } from './aws';
-import { emailHasher } from './email-hash';
+import { emailHasher, platformSecret } from './email-hash';
 import type { OutgoingEmail } from './email-sender';
 
 /**
@@ -137,8 +136,7 @@ export const lambdaNudgeSender = (
     recipients: dynamoRecipients(documents, env.TABLE_NAME, emailHasher(env.TOKEN_SECRET_ID)),
     deferrals: dynamoDeferrals(documents, env.TABLE_NAME),
     secret: async () => {
-      const secret = await getSecret(env.TOKEN_SECRET_ID, { maxAge: 300 });
-      if (typeof secret !== 'string') throw new Error('token secret is not a string');
+      const secret = await platformSecret(env.TOKEN_SECRET_ID);
       return secret;
     },
     publicApiUrl: env.PUBLIC_API_URL.replace(/\/$/, ''),

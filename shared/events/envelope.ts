@@ -24,3 +24,10 @@ export const eventsOf = <const T extends readonly [DetailType, ...DetailType[]]>
     }[T[number]]
   >;
 };
+
+/**
+ * The time a consumer handles an event at: the event's own time, or the actual time when a retry runs late
+ * (what it writes then is due from now).
+ */
+export const handlingTime = (event: { time: string }) =>
+  new Date(Math.max(Date.parse(event.time), Date.now()));
