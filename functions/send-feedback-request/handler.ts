@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
 import { platformSecret } from '../../shared/adapters/email-hash';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
-import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
+import { lambdaNudgeSender, sendEach } from '../../shared/adapters/nudge-sender';
 import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
@@ -108,14 +108,13 @@ export const handler = middy()
       links,
     );
 
-    // Every person's email is tried even when another's fails; the failure is thrown after, so the retry
-    // sends only what is missing (a sent email is remembered under its key).
-    const failures: unknown[] = [];
-    for (const email of outgoing) {
-      const fields = { ...log, participantId: email.participantId, template: email.template };
-      try {
+    // Every person's email is tried even when another's fails (see sendEach).
+    await sendEach(
+      outgoing,
+      (email) => ({ ...log, participantId: email.participantId, template: email.template }),
+      async (email) => {
         const person = email.participantId === mentor.participantId ? mentor : mentee;
-        const result = await nudges.send(
+        return nudges.send(
           {
             orgId,
             participant: person,
@@ -126,11 +125,7 @@ export const handler = middy()
           },
           now,
         );
-        logger.info('email handled', { ...fields, ...outcomeFields(result) });
-      } catch (error) {
-        logger.warn('email not sent', { ...fields, error: error instanceof Error ? error.name : 'unknown' });
-        failures.push(error);
-      }
-    }
-    if (failures.length > 0) throw failures[0];
+      },
+      logger,
+    );
   });

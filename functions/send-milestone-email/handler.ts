@@ -3,7 +3,7 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
-import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
+import { lambdaNudgeSender, sendEach } from '../../shared/adapters/nudge-sender';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoOrganisations } from '../../shared/data/organisations';
@@ -64,15 +64,14 @@ export const handler = middy()
     for (const participantId of missing)
       logger.info('nothing to send: participant gone', { ...log, participantId });
 
-    // Every person's email is tried even when another's fails; the failure is thrown after, so the retry
-    // sends only what is missing (a sent email is remembered under its key).
-    const failures: unknown[] = [];
-    for (const email of outgoing) {
-      const fields = { ...log, participantId: email.participantId };
-      try {
+    // Every person's email is tried even when another's fails (see sendEach).
+    await sendEach(
+      outgoing,
+      (email) => ({ ...log, participantId: email.participantId }),
+      async (email) => {
         const person = people.get(email.participantId);
-        if (!person) continue;
-        const result = await nudges.send(
+        if (!person) return undefined;
+        return nudges.send(
           {
             orgId,
             participant: person,
@@ -83,11 +82,7 @@ export const handler = middy()
           },
           now,
         );
-        logger.info('email handled', { ...fields, ...outcomeFields(result) });
-      } catch (error) {
-        logger.warn('email not sent', { ...fields, error: error instanceof Error ? error.name : 'unknown' });
-        failures.push(error);
-      }
-    }
-    if (failures.length > 0) throw failures[0];
+      },
+      logger,
+    );
   });

@@ -149,3 +149,32 @@ export const outcomeFields = (result: NudgeOutcome) =>
     : result.outcome === 'deferred'
       ? { outcome: result.outcome, until: result.until.toISOString(), reason: result.reason }
       : { outcome: result.outcome, reason: result.reason };
+
+/**
+ * One email to each person: every one is tried even when another fails, and the first failure is thrown after,
+ * so a retry sends only what is missing (a sent email is remembered under its key). Logs ids only.
+ */
+export const sendEach = async <E>(
+  outgoing: readonly E[],
+  fields: (email: E) => Record<string, unknown>,
+  send: (email: E) => Promise<NudgeOutcome | undefined>,
+  logger: {
+    info(message: string, fields: Record<string, unknown>): void;
+    warn(message: string, fields: Record<string, unknown>): void;
+  },
+) => {
+  const failures: unknown[] = [];
+  for (const email of outgoing) {
+    try {
+      const result = await send(email);
+      if (result) logger.info('email handled', { ...fields(email), ...outcomeFields(result) });
+    } catch (error) {
+      logger.warn('email not sent', {
+        ...fields(email),
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+};
