@@ -33,3 +33,12 @@ export const UNSUBSCRIBE_PURPOSE = 'unsubscribe';
 
 /** An unsubscribe link keeps working long after its email (the law in many places asks for at least 30 days). */
 export const UNSUBSCRIBE_LINK_TTL_SECONDS = 400 * 24 * 3600;
+
+/** "Reschedule" from a meeting reminder; the subject is `<meetingId>:<participantId>`. */
+export const RESCHEDULE_PURPOSE = 'reschedule';
+/** "Still meeting? yes / pause / end" for a drifting pair; the subject is `<matchId>:<participantId>`. */
+export const CHECK_IN_PURPOSE = 'check-in';
+/** "I was there" from a group session reminder; the subject is `<meetingId>:<participantId>`. */
+export const ATTEND_SESSION_PURPOSE = 'attend-session';
+/** "I reached a goal" (a milestone the person marks); the subject is `<matchId>:<participantId>`. */
+export const GOAL_PURPOSE = 'goal';

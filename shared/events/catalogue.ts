@@ -129,6 +129,17 @@ export const catalogue = {
     invited: z.boolean(),
   }).describe('A planned meeting will not take place.'),
 
+  MeetingRescheduled: detail({
+    meetingId: Id,
+    matchId: Id,
+    /** Who moved it (one of the pair). */
+    participantId: Id,
+    startsAt: z.iso.datetime(),
+    previousStartsAt: z.iso.datetime(),
+    /** The invite's SEQUENCE after the move (raised on every change). */
+    sequence: z.number().int().nonnegative(),
+  }).describe('One of a pair moved a planned meeting to another time; both get the updated invite.'),
+
   MeetingLogged: detail({
     meetingId: Id,
     matchId: Id.optional(),
@@ -153,6 +164,35 @@ export const catalogue = {
     hasComment: z.boolean(),
   }).describe('A rating (and perhaps a comment, kept out of the event) arrived.'),
 
+  CheckInDue: detail({
+    matchId: Id,
+    programId: Id,
+    mentorId: Id,
+    menteeId: Id,
+    /** `ask`: no meeting logged for three cadence periods; `escalate`: still no answer two periods later. */
+    stage: z.enum(['ask', 'escalate']),
+  }).describe(
+    'A pair has logged no meeting for a while: ask if they still meet, or escalate an unanswered ask.',
+  ),
+
+  CheckInAnswered: detail({
+    matchId: Id,
+    programId: Id,
+    participantId: Id,
+    answer: z.enum(['still-meeting', 'pause', 'end']),
+  }).describe('One of a drifting pair answered "still meeting?".'),
+
+  MatchingPaused: detail({
+    participantId: Id,
+    programId: Id,
+    reason: z.enum(['unanswered-check-in']),
+  }).describe('A mentor gets no new matches until they confirm they are still available.'),
+
+  MatchingResumed: detail({
+    participantId: Id,
+    programId: Id,
+  }).describe('A paused mentor confirmed and can be matched again.'),
+
   GroupJoined: detail({
     groupId: Id,
     participantId: Id,
@@ -171,6 +211,11 @@ export const catalogue = {
     from: z.enum(['seat', 'waitlist']),
   }).describe('A member gave up their seat in a group, or left its waitlist.'),
 
+  GroupClosed: detail({
+    groupId: Id,
+    closedBy: z.enum(['coordinator', 'contact']),
+  }).describe('A peer-support group stopped running; its planned sessions are cancelled.'),
+
   DirectoryEntryChanged: detail({
     entryId: Id,
     directory: z.enum(['nonprofit', 'university']),
@@ -183,6 +228,13 @@ export const catalogue = {
     deferralId: Id,
   }).describe('An email that waited (quiet hours, a pause, the frequency cap) may now be sent.'),
 
+  DigestDue: detail({
+    participantId: Id,
+    digestId: Id,
+  }).describe(
+    'Nudges folded while a person was at the frequency cap may now go out together, as one digest.',
+  ),
+
   EmailSuppressed: detail({
     participantId: Id.optional(),
     reason: z.enum(['bounce', 'complaint', 'unsubscribe']),
@@ -191,7 +243,8 @@ export const catalogue = {
 
   CoordinatorAlertRaised: detail({
     /** `low-ratings`: the person's two most recent ratings of their match (by meeting order) are both low. */
-    kind: z.enum(['low-ratings']),
+    /** `drifting-pair`: a pair left a "still meeting?" email unanswered; its mentor is paused. */
+    kind: z.enum(['low-ratings', 'drifting-pair']),
     participantId: Id,
     matchId: Id.optional(),
     programId: Id.optional(),
