@@ -100,6 +100,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
     for (const s of stoppers.reverse()) await s();
   };
 
+  let clockNow = () => new Date();
   try {
     const dynamo = await startDynamoLocal({
       port: await portOr(options.ports?.dynamodb),
@@ -109,6 +110,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
     const ses = await startSesLocal({
       port: await portOr(options.ports?.ses),
       storePath: file('ses-outbox.json'),
+      // The movable clock, once it exists: emails are stamped with the time the platform believes it is.
+      now: () => clockNow(),
     });
     stoppers.push(() => ses.stop());
 
@@ -148,7 +151,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
       if (!isFunctionName(target)) throw new Error(`no function ${target}`);
       return invoke(target, event);
     };
-    let clockNow = () => new Date();
     let settle = async () => {};
     /** The earliest time anything on the due index falls due (the index is sparse: only due items). */
     const nextDueAt = async () => {

@@ -31,7 +31,10 @@ export interface OutboxEmail {
   headers: Record<string, string>;
   /** The calendar invite a raw email carries (its `text/calendar` part), absent otherwise. */
   calendar?: { method: string; ics: string };
+  /** When SES took it, by the wall clock. */
   at: string;
+  /** When SES took it, by the local runtime's (movable) clock: what quiet hours and caps are judged by. */
+  sentAt: string;
 }
 
 /**
@@ -132,10 +135,12 @@ const saveRaw = async (send: z.infer<typeof rawSendSchema>) => {
  * included, goes to the app as before. A body read here is handed on as `req.body`, which the app's JSON
  * body parser leaves as it is once the request has been read.
  */
-const interceptRawSends = (server: Server) => {
+const interceptRawSends = (server: Server, stampNew: () => void) => {
   const app = server.listeners('request')[0] as RequestListener;
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // The movable clock stands still while a send is handled, so its time at the answer is the send's time.
+    res.once('finish', stampNew);
     const signed = req.headers.authorization?.startsWith('AWS') ?? false;
     if (req.method !== 'POST' || req.url !== '/v2/email/outbound-emails' || !signed) {
       app(req, res);
@@ -173,13 +178,22 @@ const calendarOf = (email: Email): OutboxEmail['calendar'] => {
   return { method: method.toUpperCase(), ics: Buffer.from(part.content, 'base64').toString('utf8') };
 };
 
-export const startSesLocal = async (options: { port: number; storePath?: string }) => {
-  const saved = jsonStore<{ emails: Email[] }>(options.storePath, () => ({ emails: [] }));
+export const startSesLocal = async (options: { port: number; storePath?: string; now?: () => Date }) => {
+  const now = options.now ?? (() => new Date());
+  type Saved = Email & { sentAt?: string };
+  const saved = jsonStore<{ emails: Saved[] }>(options.storePath, () => ({ emails: [] }));
   const known = new Set(getStoreReadonly().emails.map((e) => e.messageId));
   for (const email of saved.get().emails) if (!known.has(email.messageId)) saveEmail(email);
+  const sentAt = new Map(
+    saved.get().emails.map((e) => [e.messageId, e.sentAt ?? new Date(e.at * 1000).toISOString()]),
+  );
+  const stampNew = () => {
+    for (const email of getStoreReadonly().emails)
+      if (!sentAt.has(email.messageId)) sentAt.set(email.messageId, now().toISOString());
+  };
 
   const server: Server = await startSesServer({ host: '127.0.0.1', port: options.port });
-  interceptRawSends(server);
+  interceptRawSends(server, stampNew);
   const { port } = server.address() as AddressInfo;
 
   let persisted = getStoreReadonly().emails.length;
@@ -187,7 +201,8 @@ export const startSesLocal = async (options: { port: number; storePath?: string 
     const emails = getStoreReadonly().emails;
     if (emails.length === persisted) return;
     persisted = emails.length;
-    saved.save({ emails: [...emails] });
+    stampNew();
+    saved.save({ emails: emails.map((e) => ({ ...e, sentAt: sentAt.get(e.messageId) })) });
   };
   const timer = setInterval(persist, 250);
   timer.unref();
@@ -205,6 +220,7 @@ export const startSesLocal = async (options: { port: number; storePath?: string 
         headers: Object.fromEntries((e.headers ?? []).map((h) => [h.name, h.value])),
         calendar: calendarOf(e),
         at: new Date(e.at * 1000).toISOString(),
+        sentAt: sentAt.get(e.messageId) ?? now().toISOString(),
       })),
     stop: () =>
       new Promise<void>((resolve) => {
