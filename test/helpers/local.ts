@@ -54,7 +54,7 @@ export const startTestRuntime = async (options: LocalRuntimeOptions & { daytime?
   if (options.daytime !== false) await toDaytime(base);
   const json = async <T = unknown>(path: string, init?: RequestInit) =>
     (await (await api(path, init)).json()) as T;
-  return {
+  const base_ = {
     runtime,
     dataDir,
     base,
@@ -80,6 +80,31 @@ export const startTestRuntime = async (options: LocalRuntimeOptions & { daytime?
     async stop(options: { keepData?: boolean } = {}) {
       await runtime.stop();
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  const clockNow = async () => Date.parse((await json<{ now: string }>('/_local/clock')).now);
+  const advance = (period: string) => base_.post('/_local/clock', { advance: period });
+  return {
+    ...base_,
+    emailsTo: async (address: string) => (await base_.outbox()).filter((e) => e.to === address),
+    eventsOf: async (detailType: string) => (await base_.events()).filter((e) => e.detailType === detailType),
+    /** The local clock's now, in epoch ms. */
+    clockNow,
+    /** Moves the local clock on by an ISO 8601 duration (`PT6H`, `P1D`). */
+    advance,
+    /** Moves the clock to just past a moment (plus some minutes), then lets the platform settle. */
+    async advanceTo(at: string, plusMinutes = 0) {
+      const ms = Date.parse(at) + plusMinutes * 60_000 - (await clockNow());
+      if (ms > 0) await advance(`PT${Math.ceil(ms / 1000)}S`);
+      await runtime.settle();
+    },
+    /** Signs a person up at an organisation and follows the verification link from their email. */
+    async confirm(orgId: string, person: { email: string }) {
+      const accepted = await base_.post(`/v1/orgs/${orgId}/signups`, person);
+      if (accepted.status !== 202) throw new Error(`signup answered ${accepted.status}`);
+      const email = await eventually(async () => (await base_.outbox()).find((e) => e.to === person.email));
+      const verified = await fetch(linkIn(email.text));
+      if (verified.status !== 200) throw new Error(`verification answered ${verified.status}`);
     },
   };
 };
@@ -115,3 +140,47 @@ export const signupBody = (overrides: Record<string, unknown> = {}) => ({
   availability: [{ day: 'tue', from: '18:00', to: '20:00' }],
   ...overrides,
 });
+
+const decodeEntities = (text: string) =>
+  text
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
+
+/**
+ * Follows a link from an email as a person would: opens the page it leads to, then submits the page's form
+ * (its hidden fields and the preselected choice, or `choose` to pick another option of a radio group).
+ */
+export const followForm = async (url: string, choose: Record<string, string> = {}) => {
+  const page = await fetch(url, { headers: { accept: 'text/html' } });
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`${url} answered ${page.status}: ${html.slice(0, 300)}`);
+  const form = /<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/.exec(html);
+  if (!form) throw new Error(`no form on the page of ${url}`);
+  const fields = new URLSearchParams();
+  for (const input of (form[2] ?? '').matchAll(/<(?:input|textarea) ([^>]*)>/g)) {
+    const attrs = Object.fromEntries(
+      [...(input[1] ?? '').matchAll(/([a-z-]+)(?:="([^"]*)")?/g)].map((a) => [
+        a[1],
+        decodeEntities(a[2] ?? ''),
+      ]),
+    );
+    if (!attrs.name) continue;
+    if (
+      attrs.type === 'radio' &&
+      (attrs.name in choose ? attrs.value !== choose[attrs.name] : !('checked' in attrs))
+    )
+      continue;
+    fields.append(
+      attrs.name,
+      attrs.type === 'radio' ? (attrs.value ?? '') : (choose[attrs.name] ?? attrs.value ?? ''),
+    );
+  }
+  return fetch(new URL(decodeEntities(form[1] ?? ''), url), {
+    method: 'POST',
+    headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+    body: fields.toString(),
+  });
+};
