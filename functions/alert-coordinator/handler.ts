@@ -5,10 +5,12 @@ import { documents } from '../../shared/adapters/aws';
 import { emailHasher } from '../../shared/adapters/email-hash';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
 import { readEnv } from '../../shared/config';
+import { dynamoCheckIns } from '../../shared/data/check-ins';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { dynamoSuppressions } from '../../shared/data/recipients';
+import { type ComposedCheckInEmail, composeDriftingPairAlert } from '../../shared/domain/check-in-emails';
 import {
   type AlertContext,
   type ComposedFeedbackEmail,
@@ -24,6 +26,7 @@ const env = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID', 'EMAIL_FROM', 'EMAIL_CONFI
 const matching = dynamoMatching(documents, env.TABLE_NAME);
 const meetings = dynamoMeetings(documents, env.TABLE_NAME);
 const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
+const checkIns = dynamoCheckIns(documents, env.TABLE_NAME);
 const suppressions = dynamoSuppressions(documents, env.TABLE_NAME);
 const hashEmail = emailHasher(env.TOKEN_SECRET_ID);
 const emails = idempotentEmailSender({
@@ -34,7 +37,7 @@ const emails = idempotentEmailSender({
 
 /**
  * Tells the organisation's people what a participant's feedback set off: the program coordinator about two
- * low ratings in a row, the safeguarding contact (or, when there is none, the coordinator) about crisis
+ * low ratings in a row (or a drifting pair that left "still meeting?" unanswered), the safeguarding contact (or, when there is none, the coordinator) about crisis
  * language, urgently and with the words so they can act. Transactional ('safeguarding'): no quiet hours or
  * caps hold these back. One email per fact, however often the event arrives. Logs hold ids only: the comment
  * is read from the store into the email and nowhere else.
@@ -78,8 +81,24 @@ export const handler = middy()
       other,
     };
 
-    let email: ComposedFeedbackEmail;
-    if (fact === 'SafeguardingConcernRaised') {
+    let email: Pick<ComposedFeedbackEmail | ComposedCheckInEmail, 'to' | 'key' | 'template' | 'content'> & {
+      headers?: Record<string, string>;
+    };
+    if (fact === 'CoordinatorAlertRaised' && detail.kind === 'drifting-pair') {
+      // The alert is about the mentor (`participantId`); `other` is their mentee.
+      const checkIn = matchId ? await checkIns.get(orgId, matchId) : undefined;
+      const paused = person?.matching?.paused;
+      email = composeDriftingPairAlert(
+        {
+          ...alertContext,
+          mentor: person,
+          mentee: other,
+          checkIn,
+          pausedByThis: !paused || paused.matchId === matchId,
+        },
+        detail,
+      );
+    } else if (fact === 'SafeguardingConcernRaised') {
       // Sent even when the person or the comment can no longer be read: the ids still let someone act.
       const feedback =
         matchId && detail.meetingId
@@ -101,7 +120,8 @@ export const handler = middy()
       );
     }
 
-    const fields = { ...log, template: email.template, category: email.category };
+    // Alerts keep someone safe or a pair going: transactional ('safeguarding').
+    const fields = { ...log, template: email.template, category: 'safeguarding' };
     // Transactional, but never to an address that hard-bounced or complained.
     if (await suppressions.get(await hashEmail(email.to))) {
       logger.warn('alert not sent: the contact address is suppressed', fields);

@@ -17,12 +17,12 @@ const deps = matchingDeps(TABLE_NAME);
  */
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(parser({ schema: eventsOf('ParticipantVerified', 'MatchEnded') }))
+  .use(parser({ schema: eventsOf('ParticipantVerified', 'MatchEnded', 'MatchingResumed') }))
   .handler(async (event) => {
     const now = handlingTime(event);
     const { orgId } = event.detail;
     let people: string[];
-    if (event['detail-type'] === 'ParticipantVerified') {
+    if (event['detail-type'] !== 'MatchEnded') {
       people = [event.detail.participantId];
     } else {
       const { rejoining = [], mentorId, menteeId } = event.detail;

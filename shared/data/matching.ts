@@ -31,6 +31,8 @@ export interface MatchingWrite {
   mentor: SideChange;
   mentee: SideChange;
   event: OutgoingEvent;
+  /** Events of the same fact stored with it (e.g. the check-in answer that ended a match). */
+  alsoEvents?: OutgoingEvent[];
   now: Date;
 }
 
@@ -49,8 +51,17 @@ export interface MatchingStore {
   runFinished(orgId: string, runId: string): Promise<boolean>;
   /** Records a run as finished with its MatchingRunCompleted, once; false when it already was. */
   finishRun(orgId: string, runId: string, event: OutgoingEvent, now: Date): Promise<boolean>;
-  /** Changes people's matching states alone (e.g. a do-not-match entry); false on a lost race. */
-  updateStates(orgId: string, programId: string, sides: SideChange[]): Promise<boolean>;
+  /**
+   * Changes people's matching states (e.g. a do-not-match entry, a pause), with the events that announce the
+   * change in the same write; false on a lost race.
+   */
+  updateStates(
+    orgId: string,
+    programId: string,
+    sides: SideChange[],
+    events?: OutgoingEvent[],
+    now?: Date,
+  ): Promise<boolean>;
 }
 
 const STRIP = new Set(['pk', 'sk', 'lookupPk', 'lookupSk', 'expiresAt', 'duePk', 'dueSk', 'dueKind']);
@@ -61,25 +72,36 @@ const versionConflict = (error: unknown) =>
   error instanceof TransactionCanceledException &&
   (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
 
-export const dynamoMatching = (client: DynamoDBDocumentClient, tableName: string): MatchingStore => {
-  /** The participant's matching state moves from `before` to `after`, or the whole write fails. */
-  const sideItems = (orgId: string, programId: string, side: SideChange): TransactItems => {
-    const poolKey = keys.poolEntry(orgId, programId, side.role, side.participantId);
-    return [
-      {
-        Update: {
-          TableName: tableName,
-          Key: keys.participant(orgId, side.participantId),
-          UpdateExpression: 'SET matching = :after',
-          ConditionExpression: 'matching.version = :version',
-          ExpressionAttributeValues: { ':after': side.after, ':version': side.before.version },
-        },
+/**
+ * The participant's matching state moves from `before` to `after`, or the whole write fails; for other stores
+ * whose writes change a matching state in the same transaction (a check-in's escalation pauses a mentor).
+ */
+export const matchingSideItems = (
+  tableName: string,
+  orgId: string,
+  programId: string,
+  side: SideChange,
+): TransactItems => {
+  const poolKey = keys.poolEntry(orgId, programId, side.role, side.participantId);
+  return [
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.participant(orgId, side.participantId),
+        UpdateExpression: 'SET matching = :after',
+        ConditionExpression: 'matching.version = :version',
+        ExpressionAttributeValues: { ':after': side.after, ':version': side.before.version },
       },
-      side.pool
-        ? { Put: { TableName: tableName, Item: { ...poolKey, ...side.pool } } }
-        : { Delete: { TableName: tableName, Key: poolKey } },
-    ];
-  };
+    },
+    side.pool
+      ? { Put: { TableName: tableName, Item: { ...poolKey, ...side.pool } } }
+      : { Delete: { TableName: tableName, Key: poolKey } },
+  ];
+};
+
+export const dynamoMatching = (client: DynamoDBDocumentClient, tableName: string): MatchingStore => {
+  const sideItems = (orgId: string, programId: string, side: SideChange) =>
+    matchingSideItems(tableName, orgId, programId, side);
 
   const write = async (items: TransactItems) => {
     try {
@@ -182,11 +204,14 @@ export const dynamoMatching = (client: DynamoDBDocumentClient, tableName: string
       ]);
     },
 
-    updateStates(orgId, programId, sides) {
-      return write(sides.flatMap((side) => sideItems(orgId, programId, side)));
+    updateStates(orgId, programId, sides, events = [], now = new Date()) {
+      return write([
+        ...sides.flatMap((side) => sideItems(orgId, programId, side)),
+        ...events.map((event) => ({ Put: { TableName: tableName, Item: outboxItem(event, now) } })),
+      ]);
     },
 
-    endMatch({ orgId, programId, mentor, mentee, match, ended, event, now }) {
+    endMatch({ orgId, programId, mentor, mentee, match, ended, event, alsoEvents = [], now }) {
       return write([
         ...sideItems(orgId, programId, mentor),
         ...sideItems(orgId, programId, mentee),
@@ -200,7 +225,7 @@ export const dynamoMatching = (client: DynamoDBDocumentClient, tableName: string
             ExpressionAttributeValues: { ':ended': 'ended', ':active': 'active', ':details': ended },
           },
         },
-        { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+        ...[event, ...alsoEvents].map((e) => ({ Put: { TableName: tableName, Item: outboxItem(e, now) } })),
       ]);
     },
   };

@@ -98,7 +98,8 @@ export const poolEntryOf = (
 ): PoolEntry | undefined => {
   if (participant.status !== 'verified' || !isMatchRole(participant.role) || !participant.verifiedAt) return;
   // Mentors stay while seeking, full or not: a raised capacity then takes effect at once. Mentees leave once matched.
-  if (!matching.seeking) return;
+  // A paused mentor is out of the pool: no rolling or whole-pool matching can choose them until they confirm.
+  if (!matching.seeking || matching.paused) return;
   if (participant.role === 'mentee' && matching.activeMatchIds.length >= capacityOf(participant, settings))
     return;
   return {
@@ -110,6 +111,22 @@ export const poolEntryOf = (
     profile: matchProfileOf(participant),
     matching,
   };
+};
+
+/** The state of a mentor kept out of new matches until they confirm they are still available. */
+export const withPause = (
+  state: MatchingState,
+  pause: NonNullable<MatchingState['paused']>,
+): MatchingState => ({
+  ...state,
+  version: state.version + 1,
+  paused: pause,
+});
+
+/** The state after the person confirmed: back in the pool (if still seeking). */
+export const withoutPause = (state: MatchingState): MatchingState => {
+  const { paused: _confirmed, ...rest } = state;
+  return { ...rest, version: state.version + 1 };
 };
 
 /** The state after taking one more match. */

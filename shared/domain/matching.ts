@@ -25,6 +25,7 @@ import {
   poolEntryOf,
   withMatch,
   withoutMatch,
+  withoutPause,
 } from './match';
 import { findProgram, type MentoringProgram } from './organisation';
 import type { MatchingState, Participant } from './participant';
@@ -354,6 +355,8 @@ export interface Ending {
   rejoining?: MatchRole[];
   /** The person asking, when a participant asks (their link names them). */
   participantId?: string;
+  /** Events of the same fact, stored with the ending (say, the check-in answer that ended it). */
+  alsoEvents?: OutgoingEvent[];
 }
 
 export const matchNotFound = () =>
@@ -411,6 +414,7 @@ export const endMatch = async (deps: MatchingDeps, ending: Ending, now: Date): P
       mentee: side(mentee, 'mentee', mentor.participantId),
       match,
       ended,
+      ...(ending.alsoEvents ? { alsoEvents: ending.alsoEvents } : {}),
       event: {
         detailType: 'MatchEnded',
         detail: {
@@ -501,3 +505,51 @@ export const addDoNotMatch = async (
     'retry-after': '1',
   });
 };
+
+export const participantNotFound = () =>
+  new Problem(404, 'participant-not-found', 'There is no such participant', undefined, [
+    { pointer: '/token', detail: 'The token names no mentor or mentee of this organisation' },
+  ]);
+
+/**
+ * A paused mentor confirms they are still available: back in the pool with MatchingResumed in the same write
+ * (rolling matching picks them up from it). Confirming again, or when not paused, changes nothing.
+ */
+export const resumeMatching = async (
+  deps: MatchingDeps,
+  ref: { orgId: string; participantId: string },
+  now: Date,
+): Promise<'resumed' | 'not-paused'> => {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const person = await deps.matching.participant(ref.orgId, ref.participantId);
+    if (!person?.matching || !isMatchRoleOf(person)) throw participantNotFound();
+    if (!person.matching.paused) return 'not-paused';
+    const context = await mentoringProgram(deps.organisations, ref.orgId, person.programId);
+    if (!context) throw participantNotFound();
+    const after = withoutPause(person.matching);
+    const side: SideChange = {
+      participantId: person.participantId,
+      role: person.role as MatchRole,
+      before: person.matching,
+      after,
+      pool: poolEntryOf(person, after, context.settings),
+    };
+    const event: OutgoingEvent<'MatchingResumed'> = {
+      detailType: 'MatchingResumed',
+      detail: {
+        version: 1,
+        orgId: ref.orgId,
+        occurredAt: now.toISOString(),
+        participantId: person.participantId,
+        programId: person.programId,
+      },
+    };
+    if (await deps.matching.updateStates(ref.orgId, person.programId, [side], [event], now)) return 'resumed';
+  }
+  deps.log?.('resume gave up after lost races', { participantId: ref.participantId });
+  throw new Problem(503, 'busy', 'Busy, please retry', 'Please try again in a moment.', undefined, {
+    'retry-after': '1',
+  });
+};
+
+const isMatchRoleOf = (person: Participant) => person.role === 'mentor' || person.role === 'mentee';

@@ -86,6 +86,8 @@ export interface MatchingState {
   doNotMatch: string[];
   /** Wants (more) matches: false once they leave or a match ends without them continuing. */
   seeking: boolean;
+  /** Kept out of new matches until they confirm they are still available (see shared/domain/check-ins.ts). */
+  paused?: { reason: 'unanswered-check-in'; at: string; matchId: string };
 }
 
 export interface Participant {

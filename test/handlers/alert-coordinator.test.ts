@@ -264,6 +264,41 @@ describe('alert-coordinator: two low ratings in a row', () => {
   });
 });
 
+describe('alert-coordinator: a drifting pair', () => {
+  const drifting = () =>
+    eventBridgeEvent('CoordinatorAlertRaised', {
+      version: 1,
+      orgId: ORG_ID,
+      occurredAt: RAISED_AT,
+      kind: 'drifting-pair',
+      participantId: mentor.participantId,
+      matchId: MATCH_ID,
+      programId: 'youth-mentoring',
+    } satisfies EventDetail<'CoordinatorAlertRaised'>);
+
+  it('emails the coordinator naming both of the pair, once however often it is delivered', async () => {
+    // Act
+    await invoke(drifting());
+    await invoke(drifting());
+
+    // Assess
+    const [email] = sentEmails();
+    expect(sentEmails()).toHaveLength(1);
+    expect(toOf(email)).toBe(COORDINATOR);
+    expect(subjectOf(email)).toBe('A mentoring pair in Youth mentoring may have drifted apart');
+    const text = textOf(email);
+    expect(text).toContain('Priya Shah (mentor), Priya.Shah@Example.org');
+    expect(text).toContain('Sam Okoro (mentee), sam.okoro@example.org');
+    expect(text).toContain('gets no new mentees until they confirm');
+    expect(text).not.toMatch(/https?:\/\//);
+    expect([...records.keys()]).toEqual([
+      idempotencySk(
+        `CoordinatorAlertRaised:drifting-pair:${MATCH_ID}:${mentor.participantId}:${RAISED_AT}:drifting-pair-alert:v1`,
+      ),
+    ]);
+  });
+});
+
 describe('alert-coordinator: a safeguarding concern', () => {
   beforeEach(() => {
     documents
