@@ -4,10 +4,20 @@ import { documents } from '../../shared/adapters/aws';
 import { platformSecret } from '../../shared/adapters/email-hash';
 import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
+import { dynamoGroupSessions } from '../../shared/data/group-sessions';
+import { dynamoGroups } from '../../shared/data/groups';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
 import { dynamoOrganisations } from '../../shared/data/organisations';
-import { LOG_MEETING_PURPOSE, parseLinkSubject } from '../../shared/domain/links';
+import {
+  AttendanceAnswer,
+  type AttendanceClaims,
+  attendableSession,
+  recordAttendance,
+  sessionNotFound,
+} from '../../shared/domain/group-sessions';
+import { peerGroupOf } from '../../shared/domain/groups';
+import { ATTEND_SESSION_PURPOSE, LOG_MEETING_PURPOSE, parseLinkSubject } from '../../shared/domain/links';
 import {
   LoggedStatus,
   loggableMeeting,
@@ -27,18 +37,28 @@ const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID'
 const matching = dynamoMatching(documents, TABLE_NAME);
 const organisations = dynamoOrganisations(documents, TABLE_NAME);
 const deps = { matching, meetings: dynamoMeetings(documents, TABLE_NAME) };
+const groups = dynamoGroups(documents, TABLE_NAME);
+const attendanceDeps = {
+  sessions: dynamoGroupSessions(documents, TABLE_NAME),
+  isMember: async (orgId: string, groupId: string, participantId: string) =>
+    (await groups.membership(orgId, groupId, participantId)) !== undefined,
+};
 
 const Token = z.string().min(1).max(2048);
 
 /** Pages a link opens are nobody else's business: no referrer for the token, no index. */
 const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
 
-/** The meeting and person the link names; the token is checked before anything is read. */
-const linkClaims = async (token: string, now: Date): Promise<MeetingLogClaims> => {
+/** The meeting (or session) and person the link names; the token is checked before anything is read. */
+const linkClaims = async (
+  token: string,
+  now: Date,
+  purpose = LOG_MEETING_PURPOSE,
+): Promise<MeetingLogClaims> => {
   const secret = await platformSecret(TOKEN_SECRET_ID);
   let claims: ReturnType<typeof verifyToken>;
   try {
-    claims = verifyToken(secret, token, LOG_MEETING_PURPOSE, now);
+    claims = verifyToken(secret, token, purpose, now);
   } catch (error) {
     if (error instanceof TokenError)
       throw invalidLink(error, 'You can still tell your program coordinator how the meeting went.');
@@ -151,6 +171,107 @@ const confirm = httpHandler(
   },
 );
 
+/* ---------- Group sessions: "I was there" / "I can't make it" ---------- */
+
+const ATTENDANCE_CHOICES = [
+  { value: 'held', label: 'I was there' },
+  { value: 'skipped', label: 'I can’t make it (or couldn’t)' },
+] as const;
+
+/** The member the link names, the group, and how a time reads for them. */
+const attendeeOf = async (claims: AttendanceClaims, groupId: string) => {
+  const [person, org] = await Promise.all([
+    matching.participant(claims.orgId, claims.participantId),
+    organisations.get(claims.orgId),
+  ]);
+  if (!person) throw sessionNotFound();
+  const group = peerGroupOf(org, groupId);
+  return {
+    org,
+    groupName: group?.name ?? 'your group',
+    describe: (at: Date) => describeMeetingTime(at, person.timezone),
+  };
+};
+
+const showAttendanceForm = httpHandler(
+  { query: z.object({ token: Token, status: AttendanceAnswer.optional() }) },
+  async ({ query, now, event }) => {
+    const claims = await linkClaims(query.token, now, ATTEND_SESSION_PURPOSE);
+    const clicked = query.status ?? 'held';
+    const session = await attendanceDeps.sessions.session(claims.orgId, claims.meetingId);
+    if (!session) throw sessionNotFound();
+    const { org, groupName, describe } = await attendeeOf(claims, session.groupId);
+    await attendableSession(attendanceDeps, claims, clicked, now, describe);
+    return {
+      status: 200,
+      headers: PRIVATE,
+      html: confirmFormPage({
+        title: 'Were you there?',
+        paragraphs: [
+          `${groupName}: ${describe(new Date(session.startsAt))}.`,
+          'Please tell us whether you are coming or were there: it helps the group’s organisers support you.',
+        ],
+        action: event.rawPath,
+        hidden: { token: query.token },
+        choice: {
+          name: 'status',
+          legend: 'Your session',
+          options: [...ATTENDANCE_CHOICES].sort(
+            (a, b) => Number(b.value === clicked) - Number(a.value === clicked),
+          ),
+        },
+        submit: 'Save my answer',
+        colour: org?.branding?.colour,
+      }),
+    };
+  },
+);
+
+const confirmAttendance = httpHandler(
+  { body: z.strictObject({ token: Token, status: AttendanceAnswer }), form: true },
+  async ({ body, now, headers }) => {
+    const claims = await linkClaims(body.token, now, ATTEND_SESSION_PURPOSE);
+    const session = await attendanceDeps.sessions.session(claims.orgId, claims.meetingId);
+    if (!session) throw sessionNotFound();
+    const { describe } = await attendeeOf(claims, session.groupId);
+    await recordAttendance(attendanceDeps, claims, body.status, now, describe);
+    logger.info('attendance recorded', {
+      orgId: claims.orgId,
+      meetingId: claims.meetingId,
+      groupId: session.groupId,
+      participantId: claims.participantId,
+      status: body.status,
+    });
+    const browser =
+      /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
+    if (!browser) {
+      return {
+        status: 200,
+        headers: PRIVATE,
+        body: { meetingId: claims.meetingId, groupId: session.groupId, status: body.status },
+      };
+    }
+    return {
+      status: 200,
+      headers: PRIVATE,
+      html:
+        body.status === 'held'
+          ? htmlPage('Thank you: we have recorded that you were there', [
+              'Thank you for coming. Your being there is part of what makes the group work.',
+              'You can close this page.',
+            ])
+          : htmlPage('Thank you for letting us know', [
+              'We have recorded that you can’t make this session. We will remind you before the next one.',
+              'You can close this page.',
+            ]),
+    };
+  },
+);
+
 /** GET shows the question; POST (the person's button press) records the answer. */
-export const handler = (event: APIGatewayProxyEventV2, context: Context) =>
-  event.requestContext.http.method === 'POST' ? confirm(event, context) : showForm(event, context);
+export const handler = (event: APIGatewayProxyEventV2, context: Context) => {
+  const post = event.requestContext.http.method === 'POST';
+  if (event.rawPath.endsWith('/v1/sessions/attend'))
+    return post ? confirmAttendance(event, context) : showAttendanceForm(event, context);
+  return post ? confirm(event, context) : showForm(event, context);
+};

@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  paginateQuery,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -14,6 +15,7 @@ import {
   type GroupStore,
   type Membership,
   MissingWaitEntry,
+  planClose,
   planFill,
   planJoin,
   planLeave,
@@ -82,6 +84,8 @@ export const dynamoGroups = (client: DynamoDBDocumentClient, tableName: string) 
       nextSeq: item.nextSeq as number,
       headSeq: item.headSeq as number | undefined,
       tailSeq: item.tailSeq as number | undefined,
+      closedAt: item.closedAt as string | undefined,
+      closedBy: item.closedBy as GroupState['closedBy'],
     });
   };
 
@@ -113,7 +117,7 @@ export const dynamoGroups = (client: DynamoDBDocumentClient, tableName: string) 
   const transactItems = (ctx: GroupContext, change: GroupChange<unknown>): TransactItems => {
     const { orgId, group, now } = ctx;
     const groupId = group.programId;
-    const { version, seated, waiting, nextSeq, headSeq, tailSeq } = change.state;
+    const { version, seated, waiting, nextSeq, headSeq, tailSeq, closedAt, closedBy } = change.state;
     const stateItem: TransactItems[number] = {
       Put: {
         TableName: tableName,
@@ -126,6 +130,8 @@ export const dynamoGroups = (client: DynamoDBDocumentClient, tableName: string) 
           nextSeq,
           headSeq,
           tailSeq,
+          closedAt,
+          closedBy,
           updatedAt: now.toISOString(),
         }),
         ...(change.expectedVersion === 0
@@ -215,9 +221,30 @@ export const dynamoGroups = (client: DynamoDBDocumentClient, tableName: string) 
     }
   };
 
+  /** The ids of the members who have a seat now (a query of the group's memberships). */
+  const seatedMembers = async (orgId: string, groupId: string): Promise<string[]> => {
+    const { pk, sk } = keys.groupMember(orgId, groupId, '');
+    const seated: string[] = [];
+    const pages = paginateQuery(
+      { client },
+      {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: 'place = :seat',
+        ProjectionExpression: 'participantId',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': sk, ':seat': 'seat' },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages)
+      for (const item of page.Items ?? []) seated.push(item.participantId as string);
+    return seated;
+  };
+
   return {
     state,
     membership,
+    seatedMembers,
     join: (ctx, participantId) => change(ctx, participantId, (s) => planJoin(ctx, s, participantId)),
     leave: (ctx, participantId) => change(ctx, participantId, (s) => planLeave(ctx, s, participantId)),
     async fill(ctx) {
@@ -228,5 +255,6 @@ export const dynamoGroups = (client: DynamoDBDocumentClient, tableName: string) 
         if (!outcome.more) return { promoted, more: false };
       }
     },
-  } satisfies GroupStore & { state: typeof state };
+    close: (ctx, closedBy) => change(ctx, undefined, (s) => planClose(ctx, s, closedBy)),
+  } satisfies GroupStore & { state: typeof state; seatedMembers: typeof seatedMembers };
 };

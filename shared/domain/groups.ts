@@ -1,5 +1,5 @@
 import type { EventDetail, OutgoingEvent } from '../events/catalogue';
-import { Problem } from '../http/problem';
+import { Problem, problems } from '../http/problem';
 import { findProgram, type Organisation, type PeerGroup } from './organisation';
 import type { OrganisationStore, ParticipantStore } from './ports';
 
@@ -24,7 +24,12 @@ export interface GroupState {
   /** The first and last waiting (waitlist entry numbers); absent when nobody waits. */
   headSeq?: number;
   tailSeq?: number;
+  /** Once closed, nobody is seated any more and no sessions are planned. */
+  closedAt?: string;
+  closedBy?: ClosedBy;
 }
+
+export type ClosedBy = EventDetail<'GroupClosed'>['closedBy'];
 
 export type Place = 'seat' | 'waitlist' | 'left';
 
@@ -91,12 +96,15 @@ export interface GroupChange<O> {
 export type JoinOutcome =
   | { result: 'seated'; seatsLeft: number; promoted: string[] }
   | { result: 'waitlisted'; position: number; promoted: string[] }
-  | { result: 'already'; place: Place };
+  | { result: 'already'; place: Place }
+  | { result: 'group-closed' };
 
 export type LeaveOutcome =
   | { result: 'left'; from: 'seat' | 'waitlist'; promoted: string[] }
   | { result: 'already-left' }
   | { result: 'not-member' };
+
+export type CloseOutcome = { result: 'closed' | 'already-closed'; closedAt: string };
 
 export interface FillOutcome {
   promoted: string[];
@@ -113,7 +121,7 @@ export const freeSeats = (seats: number, state: Pick<GroupState, 'seated'>) =>
 
 export const emptyGroupState = (): GroupState => ({ version: 0, seated: 0, waiting: 0, nextSeq: 1 });
 
-type GroupEvent = 'GroupJoined' | 'GroupWaitlisted' | 'GroupLeft';
+type GroupEvent = 'GroupJoined' | 'GroupWaitlisted' | 'GroupLeft' | 'GroupClosed';
 
 /** A working copy of the snapshot that records what it changes. */
 class Draft {
@@ -202,8 +210,13 @@ class Draft {
     return entry;
   }
 
+  get closed() {
+    return this.state.closedAt !== undefined;
+  }
+
   /** Gives free seats to the first waiting, in order, at most MAX_PROMOTIONS in one change. */
   fill() {
+    if (this.closed) return false;
     while (
       freeSeats(this.seats, this.state) > 0 &&
       this.state.headSeq !== undefined &&
@@ -267,6 +280,13 @@ class Draft {
     this.emit('GroupLeft', { groupId: this.ctx.group.programId, participantId, from: place });
   }
 
+  close(closedBy: ClosedBy) {
+    this.state.closedAt = this.at;
+    this.state.closedBy = closedBy;
+    this.emit('GroupClosed', { groupId: this.ctx.group.programId, closedBy });
+    return this.at;
+  }
+
   change<O>(outcome: O): GroupChange<O> {
     const unchanged = this.events.length === 0;
     return {
@@ -290,6 +310,7 @@ export const planJoin = (ctx: GroupContext, snapshot: GroupSnapshot, participant
   const draft = new Draft(ctx, snapshot);
   const existing = draft.member(participantId);
   if (existing) return draft.change<JoinOutcome>({ result: 'already', place: existing.place });
+  if (draft.closed) return draft.change<JoinOutcome>({ result: 'group-closed' });
   draft.fill();
   const canSit = freeSeats(draft.seats, draft.state) > 0 && draft.state.waiting === 0;
   return draft.change<JoinOutcome>(
@@ -318,6 +339,14 @@ export const planFill = (ctx: GroupContext, snapshot: GroupSnapshot) => {
   return draft.change<FillOutcome>({ promoted: draft.promoted, more });
 };
 
+/** The group stops running: nobody is seated after this, and GroupClosed cancels its sessions. Once. */
+export const planClose = (ctx: GroupContext, snapshot: GroupSnapshot, closedBy: ClosedBy) => {
+  const draft = new Draft(ctx, snapshot);
+  const { closedAt } = draft.state;
+  if (closedAt) return draft.change<CloseOutcome>({ result: 'already-closed', closedAt });
+  return draft.change<CloseOutcome>({ result: 'closed', closedAt: draft.close(closedBy) });
+};
+
 /** What the group use cases need from storage (shared/data/groups.ts). */
 export interface GroupStore {
   membership(orgId: string, groupId: string, participantId: string): Promise<Membership | undefined>;
@@ -325,6 +354,7 @@ export interface GroupStore {
   leave(ctx: GroupContext, participantId: string): Promise<LeaveOutcome>;
   /** Fills every free seat from the waitlist, in as many changes as it takes. */
   fill(ctx: GroupContext): Promise<FillOutcome>;
+  close(ctx: GroupContext, closedBy: ClosedBy): Promise<CloseOutcome>;
 }
 
 export interface GroupDeps {
@@ -353,7 +383,7 @@ export const seatVerifiedMember = async (
   if (participant?.status !== 'verified') return { result: 'participant-gone' };
   const ctx = { orgId: fact.orgId, group, now };
   const outcome = await deps.groups.join(ctx, fact.participantId);
-  if (outcome.result !== 'already' && outcome.promoted.length >= MAX_PROMOTIONS) await deps.groups.fill(ctx);
+  if ('promoted' in outcome && outcome.promoted.length >= MAX_PROMOTIONS) await deps.groups.fill(ctx);
   return outcome;
 };
 
@@ -412,4 +442,37 @@ export const leaveGroup = async (deps: GroupDeps, claims: LeaveClaims, now: Date
   const outcome = await deps.groups.leave({ orgId: claims.orgId, group, now }, claims.participantId);
   if (outcome.result !== 'left') throw alreadyLeft(group);
   return { group, from: outcome.from, promoted: outcome.promoted };
+};
+
+/** Who closes a group, and which: the coordinator's admin route now, a directory contact later. */
+export interface CloseRequest {
+  orgId: string;
+  groupId: string;
+  closedBy: ClosedBy;
+}
+
+/**
+ * Closes a group: the closing and its GroupClosed are one write (the group's state, conditioned on its version,
+ * so no seat lands after it). Closing a closed group changes nothing and says when it closed.
+ */
+export const closeGroup = async (
+  deps: Pick<GroupDeps, 'organisations' | 'groups'>,
+  request: CloseRequest,
+  now: Date,
+) => {
+  const org = await deps.organisations.get(request.orgId);
+  if (!org) throw problems.notFound('Organisation', '/orgId');
+  const program = findProgram(org, request.groupId);
+  if (!program) throw problems.notFound('Group', '/groupId');
+  if (program.kind !== 'peer-group') {
+    throw new Problem(
+      409,
+      'not-a-group',
+      'This program is not a peer group',
+      `${request.groupId} is a mentoring program: it has no sessions or seats to close.`,
+      [{ pointer: '/groupId', detail: 'a mentoring program, not a peer group' }],
+    );
+  }
+  const outcome = await deps.groups.close({ orgId: request.orgId, group: program, now }, request.closedBy);
+  return { group: program, ...outcome };
 };

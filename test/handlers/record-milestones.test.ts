@@ -370,13 +370,73 @@ describe('record-milestones', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
-  it('ignores a skipped meeting and a meeting of no pair, reading nothing', async () => {
+  it('ignores a skipped meeting and a meeting of neither a pair nor a group, reading nothing', async () => {
     // Act
     await invoke(meetingLogged(1, { status: 'skipped' }));
-    await invoke(meetingLogged(1, { matchId: undefined, groupId: 'grief-circle' }));
+    await invoke(meetingLogged(1, { matchId: undefined, groupId: 'grief-circle', status: 'skipped' }));
+    await invoke(meetingLogged(1, { matchId: undefined }));
 
     // Assess
     expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('reaches a member’s first group session once, counting their own attended sessions', async () => {
+    // Prepare: the member said they were at one session and could not make another
+    const attended = (meeting: string, status: string) => {
+      const sk = `GROUP#grief-circle#ATTENDED#${MENTEE_ID}#${meeting}`;
+      items.set(sk, { pk, sk, status });
+    };
+    attended('grief-circle-1', 'held');
+    attended('grief-circle-2', 'skipped');
+    ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+      const prefix = String(input.ExpressionAttributeValues?.[':prefix']);
+      const found = [...items.values()].filter((item) => String(item.sk).startsWith(prefix));
+      if (input.Select === 'COUNT') return { Count: found.filter((item) => item.status === 'held').length };
+      return { Items: found };
+    });
+    const group = { matchId: undefined, groupId: 'grief-circle', meetingId: 'grief-circle-1' };
+
+    // Act
+    await invoke(meetingLogged(1, group));
+    await invoke(meetingLogged(1, group));
+
+    // Assess
+    expect(reachedEvents()).toEqual([
+      {
+        version: 1,
+        orgId: ORG_ID,
+        occurredAt: expect.any(String),
+        milestone: 'sessions-1',
+        participantIds: [MENTEE_ID],
+        groupId: 'grief-circle',
+      },
+    ]);
+    expect(items.has(`MILESTONE#grief-circle#${MENTEE_ID}#sessions-1`)).toBe(true);
+  });
+
+  it('reaches “program completed” once for a pair that ended completed, and nothing for other endings', async () => {
+    // Prepare
+    const ended = (reason: EventDetail<'MatchEnded'>['reason']) =>
+      eventBridgeEvent('MatchEnded', {
+        version: 1,
+        orgId: ORG_ID,
+        occurredAt: LOGGED_AT,
+        matchId: MATCH_ID,
+        programId: 'youth-mentoring',
+        mentorId: MENTOR_ID,
+        menteeId: MENTEE_ID,
+        reason,
+        endedBy: 'coordinator',
+      } satisfies EventDetail<'MatchEnded'>);
+
+    // Act
+    await invoke(ended('not-a-good-fit'));
+    await invoke(ended('completed'));
+    await invoke(ended('completed'));
+
+    // Assess
+    expect(reachedMilestones()).toEqual(['program-completed']);
+    expect(reachedEvents()[0]).toMatchObject({ participantIds: [MENTOR_ID, MENTEE_ID], matchId: MATCH_ID });
   });
 
   it('refuses an event whose detail breaks the catalogue, touching nothing', async () => {
