@@ -10,12 +10,20 @@ import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
 import { dynamoOrganisations } from '../../shared/data/organisations';
-import { LOG_MEETING_PURPOSE, linkSubject, RELATIONSHIP_LINK_TTL_SECONDS } from '../../shared/domain/links';
+import {
+  GOAL_PURPOSE,
+  LOG_MEETING_PURPOSE,
+  linkSubject,
+  RELATIONSHIP_LINK_TTL_SECONDS,
+  RESCHEDULE_PURPOSE,
+} from '../../shared/domain/links';
 import {
   type ComposedMeetingEmail,
   composeMeetingCancellations,
+  composeMeetingMoves,
   composeMeetingReminders,
 } from '../../shared/domain/meeting-emails';
+import { RESCHEDULE_LINK_TTL_SECONDS } from '../../shared/domain/meeting-moves';
 import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
@@ -36,25 +44,46 @@ const emails = idempotentEmailSender({
 });
 const nudges = lambdaNudgeSender(env, emails);
 
-/** "We met" / "we skipped" for one person, signed at the event's time so a redelivery renders the same link. */
-const logLinks = async (orgId: string, meetingId: string, occurredAt: string) => {
+/**
+ * The links of a meeting's emails for one person ("we met" / "we skipped", "reschedule", "we reached a goal"),
+ * signed at the event's time so a redelivery renders the same links.
+ */
+const meetingLinks = async (
+  ref: { orgId: string; meetingId: string; matchId: string },
+  occurredAt: string,
+) => {
   const secret = await platformSecret(env.TOKEN_SECRET_ID);
   const base = env.PUBLIC_API_URL.replace(/\/$/, '');
-  return (participantId: string, status: 'held' | 'skipped') => {
-    const token = issueToken(
-      secret,
-      { purpose: LOG_MEETING_PURPOSE, orgId, subject: linkSubject(meetingId, participantId) },
-      new Date(occurredAt),
-      RELATIONSHIP_LINK_TTL_SECONDS,
+  const at = new Date(occurredAt);
+  const sign = (purpose: string, relationshipId: string, participantId: string, ttl: number) =>
+    encodeURIComponent(
+      issueToken(
+        secret,
+        { purpose, orgId: ref.orgId, subject: linkSubject(relationshipId, participantId) },
+        at,
+        ttl,
+      ),
     );
-    return `${base}/v1/meetings/log?token=${encodeURIComponent(token)}&status=${status}`;
+  const reschedule = (participantId: string) =>
+    `${base}/v1/meetings/reschedule?token=${sign(RESCHEDULE_PURPOSE, ref.meetingId, participantId, RESCHEDULE_LINK_TTL_SECONDS)}`;
+  return {
+    log: (participantId: string, status: 'held' | 'skipped') =>
+      `${base}/v1/meetings/log?token=${sign(LOG_MEETING_PURPOSE, ref.meetingId, participantId, RELATIONSHIP_LINK_TTL_SECONDS)}&status=${status}`,
+    reschedule,
+    more: (participantId: string) => ({
+      reschedule: reschedule(participantId),
+      goal: `${base}/v1/goals?token=${sign(GOAL_PURPOSE, ref.matchId, participantId, RELATIONSHIP_LINK_TTL_SECONDS)}`,
+    }),
   };
 };
 
-/** The reminder (with its invite) before a meeting, and the cancellation of an invite that went out. */
+/**
+ * The reminder (with its invite) before a meeting, the updated invite of a moved one, and the cancellation
+ * of an invite that went out.
+ */
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(parser({ schema: eventsOf('MeetingDue', 'MeetingCancelled') }))
+  .use(parser({ schema: eventsOf('MeetingDue', 'MeetingRescheduled', 'MeetingCancelled') }))
   .handler(async (event, context) => {
     emails.useContext(context);
     const now = handlingTime(event);
@@ -86,14 +115,26 @@ export const handler = middy()
       mentee,
     };
     let outgoing: ComposedMeetingEmail[];
-    if (fact === 'MeetingDue') {
+    if (fact === 'MeetingDue' || fact === 'MeetingRescheduled') {
       // A meeting logged early, or cancelled since, needs no reminder; nor does one of an ended match.
       if (meeting.status !== 'planned' || match.status !== 'active') {
         logger.info('nothing to send: the meeting is no longer planned', { ...log, status: meeting.status });
         return;
       }
-      const links = await logLinks(orgId, meetingId, detail.occurredAt);
-      outgoing = composeMeetingReminders(people, meeting, detail, links);
+      // Moved again since: the newer move's email (and its reminder, due again) carry the current time.
+      if (meeting.sequence !== detail.sequence) {
+        logger.info('nothing to send: the meeting moved since', {
+          ...log,
+          sequence: detail.sequence,
+          current: meeting.sequence,
+        });
+        return;
+      }
+      const links = await meetingLinks({ orgId, meetingId, matchId }, detail.occurredAt);
+      outgoing =
+        fact === 'MeetingDue'
+          ? composeMeetingReminders(people, meeting, detail, links.log, links.more)
+          : composeMeetingMoves(people, meeting, detail, links.reschedule);
     } else {
       if (!detail.invited) {
         logger.info('nothing to send: no invite had gone out', log);
@@ -112,13 +153,17 @@ export const handler = middy()
           {
             orgId,
             participant: person,
-            // A cancellation keeps calendars true: transactional (only a suppressed address misses it).
+            // A move or a cancellation keeps calendars true: transactional (only a suppressed address misses it).
             category: fact === 'MeetingDue' ? 'meeting-reminders' : 'transactional',
             // A reminder is no use once the meeting has started.
             ...(fact === 'MeetingDue'
               ? {
                   latest: new Date(meeting.startsAt),
-                  requires: { activeMatch: matchId, plannedMeeting: meetingId },
+                  requires: {
+                    activeMatch: matchId,
+                    plannedMeeting: meetingId,
+                    meetingSequence: meeting.sequence,
+                  },
                 }
               : {}),
             email: { key: email.key, to: email.to, content: email.content, calendar: email.calendar },

@@ -38,19 +38,27 @@ export interface Meeting {
   status: MeetingStatus;
   loggedBy?: string;
   loggedAt?: string;
+  /** The plan's time, kept when the meeting was first moved: the cadence goes on from it. */
+  plannedStartsAt?: string;
+  /** Who moved it last, and when (links sent before then are stale). */
+  movedBy?: string;
+  movedAt?: string;
 }
 
-/** A meeting as read: whether its reminder (with the invite) has gone out, i.e. it left the due index. */
+/**
+ * A meeting as read: whether an invite may be in calendars, i.e. its reminder went out (it left the due
+ * index) or it was moved (the move sends the updated invite at once).
+ */
 export type StoredMeeting = Meeting & { invited: boolean };
 
 type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
-const STRIP = new Set(['pk', 'sk', 'duePk', 'dueSk', 'dueKind']);
+const STRIP = new Set(['pk', 'sk', 'duePk', 'dueSk', 'dueKind', 'invited']);
 const strip = <T>(item: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(item).filter(([name]) => !STRIP.has(name))) as T;
 const stored = (item: Record<string, unknown>): StoredMeeting => ({
   ...strip<Meeting>(item),
-  invited: item.duePk === undefined,
+  invited: item.duePk === undefined || item.invited === true,
 });
 
 const conditionFailed = (error: unknown) =>
@@ -61,6 +69,10 @@ const conditionFailed = (error: unknown) =>
 const meetingItem = (meeting: Meeting, remindAt: Date) => ({
   ...keys.meeting(meeting.orgId, meeting.meetingId),
   ...meeting,
+  ...dueEntry(meeting, remindAt),
+});
+
+const dueEntry = (meeting: Pick<Meeting, 'orgId' | 'meetingId'>, remindAt: Date) => ({
   duePk: hourBucket(remindAt),
   dueSk: dueSortKey(remindAt, 'meeting-due', meeting.orgId, meeting.meetingId),
   dueKind: 'meeting-due',
@@ -189,13 +201,56 @@ export const dynamoMeetings = (client: DynamoDBDocumentClient, tableName: string
             TableName: tableName,
             Key: keys.meeting(item.orgId, item.meetingId),
             UpdateExpression: 'SET #status = :cancelled, #sequence = :sequence REMOVE duePk, dueSk, dueKind',
-            ConditionExpression: `#status = :planned AND #sequence = :previous AND ${invited ? 'attribute_not_exists(duePk)' : 'attribute_exists(duePk)'}`,
+            // Read as not invited: only while its reminder has not gone out meanwhile (the sequence
+            // condition covers a move, which marks it invited).
+            ConditionExpression: `#status = :planned AND #sequence = :previous${invited ? '' : ' AND attribute_exists(duePk)'}`,
             ExpressionAttributeNames: { '#status': 'status', '#sequence': 'sequence' },
             ExpressionAttributeValues: {
               ':cancelled': 'cancelled',
               ':planned': 'planned',
               ':sequence': item.sequence + 1,
               ':previous': item.sequence,
+            },
+          },
+        },
+        { Put: { TableName: tableName, Item: outboxItem(event, now) } },
+      ]);
+    },
+
+    /**
+     * Moves a planned meeting with its MeetingRescheduled, only while it is still planned at the sequence read:
+     * a new time, the invite's sequence raised, the plan's own time kept, and its reminder due again at
+     * `remindAt`. False when it changed since it was read (moved by the other person, logged, cancelled).
+     */
+    move(
+      meeting: StoredMeeting,
+      to: { startsAt: string; movedBy: string },
+      remindAt: Date,
+      event: OutgoingEvent,
+      now: Date,
+    ) {
+      const due = dueEntry(meeting, remindAt);
+      return write([
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.meeting(meeting.orgId, meeting.meetingId),
+            UpdateExpression:
+              'SET startsAt = :startsAt, #sequence = :sequence, plannedStartsAt = if_not_exists(plannedStartsAt, :planned), movedBy = :by, movedAt = :at, invited = :invited, duePk = :duePk, dueSk = :dueSk, dueKind = :dueKind',
+            ConditionExpression: '#status = :plannedStatus AND #sequence = :previous',
+            ExpressionAttributeNames: { '#status': 'status', '#sequence': 'sequence' },
+            ExpressionAttributeValues: {
+              ':startsAt': to.startsAt,
+              ':sequence': meeting.sequence + 1,
+              ':previous': meeting.sequence,
+              ':planned': meeting.plannedStartsAt ?? meeting.startsAt,
+              ':plannedStatus': 'planned',
+              ':by': to.movedBy,
+              ':at': now.toISOString(),
+              ':invited': true,
+              ':duePk': due.duePk,
+              ':dueSk': due.dueSk,
+              ':dueKind': due.dueKind,
             },
           },
         },

@@ -1,6 +1,6 @@
 import type { StoredMeeting } from '../data/meetings';
 import { type CalendarMeeting, calendarInvite } from '../email/calendar';
-import { meetingCancelledEmail, meetingReminderEmail } from '../email/meeting-templates';
+import { meetingCancelledEmail, meetingMovedEmail, meetingReminderEmail } from '../email/meeting-templates';
 import { type Branding, firstName, type RenderedEmail } from '../email/templates';
 import type { Match } from './match';
 import { describeMeetingTime } from './meetings';
@@ -18,7 +18,7 @@ export interface ComposedMeetingEmail {
   participantId: string;
   to: string;
   key: string;
-  template: 'meeting-reminder' | 'meeting-cancelled';
+  template: 'meeting-reminder' | 'meeting-moved' | 'meeting-cancelled';
   content: RenderedEmail;
   calendar: { method: 'REQUEST' | 'CANCEL'; ics: string };
 }
@@ -45,6 +45,7 @@ const invite = (
   method: 'REQUEST' | 'CANCEL',
   sequence: number,
   stamp: string,
+  note = '',
 ): CalendarMeeting => ({
   uid: `${meeting.meetingId}@kindred`,
   sequence,
@@ -53,7 +54,7 @@ const invite = (
   durationMinutes: meeting.durationMinutes,
   timezone: reader.timezone,
   summary: `Mentoring: ${firstName(context.mentee.name)} & ${firstName(context.mentor.name)}`,
-  description: `Your ${context.brand.orgName} mentoring meeting with ${firstName(other.name)}.`,
+  description: `Your ${context.brand.orgName} mentoring meeting with ${firstName(other.name)}.${note}`,
   organizer: { name: context.brand.orgName, email: context.from },
   attendees: [
     { name: reader.name, email: reader.email },
@@ -67,6 +68,8 @@ export const composeMeetingReminders = (
   meeting: StoredMeeting,
   fact: { occurredAt: string; sequence: number },
   links: (participantId: string, status: 'held' | 'skipped') => string,
+  /** "Reschedule" and "we reached a goal", for one person. */
+  moreLinks?: (participantId: string) => { reschedule: string; goal: string },
 ): ComposedMeetingEmail[] =>
   pairOf(context).map(({ reader, other }) => {
     const when = describeMeetingTime(new Date(meeting.startsAt), reader.timezone);
@@ -91,7 +94,11 @@ export const composeMeetingReminders = (
         when,
         durationMinutes: meeting.durationMinutes,
         first: meeting.seq === 1,
-        links: { held: links(reader.participantId, 'held'), skipped: links(reader.participantId, 'skipped') },
+        links: {
+          held: links(reader.participantId, 'held'),
+          skipped: links(reader.participantId, 'skipped'),
+          ...moreLinks?.(reader.participantId),
+        },
       }),
       calendar: {
         method: 'REQUEST',
@@ -101,6 +108,69 @@ export const composeMeetingReminders = (
       },
     };
   });
+
+/**
+ * The updated invite of a moved meeting to both people (same UID, the move's higher SEQUENCE), naming who
+ * moved it; keyed by meeting, person and sequence, so each move is sent once.
+ */
+export const composeMeetingMoves = (
+  context: MeetingEmailContext,
+  meeting: Pick<StoredMeeting, 'meetingId' | 'durationMinutes'>,
+  fact: {
+    occurredAt: string;
+    sequence: number;
+    startsAt: string;
+    previousStartsAt: string;
+    participantId: string;
+  },
+  rescheduleLink: (participantId: string) => string,
+): ComposedMeetingEmail[] => {
+  const mover = fact.participantId === context.mentor.participantId ? context.mentor : context.mentee;
+  const moverFirstName = firstName(mover.name);
+  return pairOf(context).map(({ reader, other }) => {
+    const template = meetingMovedEmail;
+    const moved = { ...meeting, startsAt: fact.startsAt };
+    return {
+      participantId: reader.participantId,
+      to: reader.email,
+      key: [
+        'MeetingRescheduled',
+        meeting.meetingId,
+        reader.participantId,
+        `s${fact.sequence}`,
+        template.name,
+        `v${template.version}`,
+      ].join(':'),
+      template: 'meeting-moved',
+      content: template.render({
+        brand: context.brand,
+        firstName: firstName(reader.name),
+        otherFirstName: firstName(other.name),
+        moverFirstName,
+        movedByReader: reader.participantId === mover.participantId,
+        when: describeMeetingTime(new Date(fact.startsAt), reader.timezone),
+        previousWhen: describeMeetingTime(new Date(fact.previousStartsAt), reader.timezone),
+        durationMinutes: meeting.durationMinutes,
+        links: { reschedule: rescheduleLink(reader.participantId) },
+      }),
+      calendar: {
+        method: 'REQUEST',
+        ics: calendarInvite(
+          invite(
+            context,
+            moved,
+            reader,
+            other,
+            'REQUEST',
+            fact.sequence,
+            fact.occurredAt,
+            ` Moved by ${moverFirstName}.`,
+          ),
+        ),
+      },
+    };
+  });
+};
 
 export const composeMeetingCancellations = (
   context: MeetingEmailContext,

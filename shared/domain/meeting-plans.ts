@@ -28,7 +28,7 @@ export interface PlanDeps {
 }
 
 /** A reminder due in the past (a first meeting sooner than the lead) goes out at once. */
-const remindAt = (startsAt: Date, leadHours: number, now: Date) => {
+export const remindAt = (startsAt: Date, leadHours: number, now: Date) => {
   const at = reminderAt(startsAt, leadHours);
   return at < now ? now : at;
 };
@@ -99,7 +99,7 @@ export const startMeetingPlan = async (
   return stored ? 'planned' : 'already-planned';
 };
 
-/** MeetingDue: the meeting after it, at the same local time, `cadence` weeks on. */
+/** MeetingDue: the meeting after it, at the same local time, `cadence` weeks after its planned time. */
 export const planFollowingMeeting = async (
   deps: PlanDeps,
   ref: { orgId: string; matchId: string; meetingId: string },
@@ -111,7 +111,8 @@ export const planFollowingMeeting = async (
   ]);
   const plan = (match as (typeof match & { plan?: MeetingPlan }) | undefined)?.plan;
   if (match?.status !== 'active' || !plan || !due) return 'match-not-active';
-  const startsAt = nextMeeting(plan.slot, new Date(due.startsAt), plan.cadence);
+  // A moved meeting was a one-off: the pair's regular slot and cadence go on from the plan's own time.
+  const startsAt = nextMeeting(plan.slot, new Date(due.plannedStartsAt ?? due.startsAt), plan.cadence);
   const next: Meeting = {
     orgId: ref.orgId,
     meetingId: meetingId(match.matchId, due.seq + 1),

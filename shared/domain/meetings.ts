@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { fieldErrors, Problem } from '../http/problem';
+import { type WeeklySlot, weeklyOverlap } from '../matching/availability';
 import type { PairScore } from '../matching/score';
 
 /**
@@ -133,6 +134,75 @@ export const firstMeeting = (slot: MeetingSlot, matchedAt: Date, settings: Meeti
 export const nextMeeting = (slot: MeetingSlot, previous: Date, cadence: Cadence): Date => {
   const local = DateTime.fromJSDate(previous).setZone(slot.timezone).plus({ weeks: CADENCE_WEEKS[cadence] });
   return atSlot(local, slot).toJSDate();
+};
+
+/** How far ahead a move may go, and how soon: time for the other person to read about it. */
+export const MOVE_NOTICE_HOURS = 12;
+export const MOVE_HORIZON_DAYS = 14;
+/** A handful of alternatives, spread out: at most two a day, two hours apart. */
+const OFFERED_LIMIT = 6;
+const OFFERED_PER_DAY = 2;
+const OFFERED_GAP_MINUTES = 120;
+
+export interface OfferPerson {
+  timezone: string;
+  availability: readonly WeeklySlot[];
+}
+
+/**
+ * The times a meeting can move to: starts (on the half hour) from `from` up to `until` inside both people's
+ * weekly free hours, wholly sociable for both, each week's overlap computed on that real week so a
+ * daylight-saving change in either zone is taken as it is. Spread over days in the anchor's zone; the
+ * meeting's own time (`except`) is left out.
+ */
+export const offeredSlots = (
+  people: { anchor: OfferPerson; other: OfferPerson },
+  durationMinutes: number,
+  window: { from: Date; until: Date; except?: Date },
+): Date[] => {
+  const from = DateTime.fromJSDate(window.from, { zone: 'utc' });
+  const until = window.until.getTime();
+  const candidates: DateTime[] = [];
+  for (let week = from.startOf('week'); week.toMillis() < until; week = week.plus({ weeks: 1 })) {
+    const overlap = weeklyOverlap(people.anchor, people.other, week.toISODate() as string);
+    for (const [start, end] of overlap.windows) {
+      const first = Math.ceil(start / STEP_MINUTES) * STEP_MINUTES;
+      for (let offset = first; offset + durationMinutes <= end; offset += STEP_MINUTES) {
+        const at = week.plus({ minutes: offset });
+        if (at < from || at.toMillis() >= until || at.toMillis() === window.except?.getTime()) continue;
+        if (
+          unsociable(at, durationMinutes, people.anchor.timezone) +
+            unsociable(at, durationMinutes, people.other.timezone) >
+          0
+        )
+          continue;
+        candidates.push(at);
+      }
+    }
+  }
+  candidates.sort((a, b) => a.toMillis() - b.toMillis());
+  const chosen: DateTime[] = [];
+  for (const at of candidates) {
+    const day = at.setZone(people.anchor.timezone).toISODate();
+    const sameDay = chosen.filter((c) => c.setZone(people.anchor.timezone).toISODate() === day);
+    const last = sameDay[sameDay.length - 1];
+    if (sameDay.length >= OFFERED_PER_DAY) continue;
+    if (last && at.diff(last, 'minutes').minutes < OFFERED_GAP_MINUTES) continue;
+    chosen.push(at);
+    if (chosen.length === OFFERED_LIMIT) break;
+  }
+  return chosen.map((at) => at.toJSDate());
+};
+
+/**
+ * Where the offered times of a move may fall: from a little notice after now, up to a day before the next
+ * regular meeting (so moved meetings never swap order), and no more than two weeks on.
+ */
+export const moveWindow = (now: Date, nextRegular: Date | undefined) => {
+  const from = new Date(now.getTime() + MOVE_NOTICE_HOURS * 3_600_000);
+  const horizon = now.getTime() + MOVE_HORIZON_DAYS * 24 * 3_600_000;
+  const beforeNext = nextRegular ? nextRegular.getTime() - 24 * 3_600_000 : horizon;
+  return { from, until: new Date(Math.min(horizon, beforeNext)) };
 };
 
 /** When the reminder of a meeting goes out. */

@@ -1,8 +1,9 @@
 import { type Block, type Branding, blocksEmail, type RenderedEmail } from './templates';
 
 /**
- * The emails of a pair's meeting plan: the reminder before each meeting (with its calendar invite and the
- * one-click "we met" / "we skipped" links) and the note that cancels a meeting's invite.
+ * The emails of a pair's meeting plan: the reminder before each meeting (with its calendar invite, the
+ * one-click "we met" / "we skipped" links, "reschedule" and "we reached a goal"), the note that a meeting
+ * moved (with the updated invite) and the note that cancels a meeting's invite.
  */
 
 export interface MeetingReminderVars {
@@ -15,12 +16,12 @@ export interface MeetingReminderVars {
   durationMinutes: number;
   /** True for the pair's first meeting. */
   first: boolean;
-  links: { held: string; skipped: string };
+  links: { held: string; skipped: string; reschedule?: string; goal?: string };
 }
 
 export const meetingReminderEmail = {
   name: 'meeting-reminder',
-  version: 1,
+  version: 2,
   render: (v: MeetingReminderVars): RenderedEmail => {
     const subject = `${v.first ? 'Your first meeting' : 'Your next meeting'} with ${v.otherFirstName}: ${v.when}`;
     const blocks: Block[] = [
@@ -28,13 +29,56 @@ export const meetingReminderEmail = {
       v.first
         ? `Your first meeting with ${v.otherFirstName} is planned for ${v.when}, for ${v.durationMinutes} minutes. It is a time you are both free, and the invite in this email puts it in your calendar.`
         : `A reminder that you and ${v.otherFirstName} meet next on ${v.when}, for ${v.durationMinutes} minutes. The invite in this email keeps your calendar up to date.`,
-      `If that time no longer works, just let ${v.otherFirstName} know at ${v.otherEmail} and agree another one.`,
+      v.links.reschedule
+        ? `If that time no longer works, pick another time that suits you both, or write to ${v.otherFirstName} at ${v.otherEmail}.`
+        : `If that time no longer works, just let ${v.otherFirstName} know at ${v.otherEmail} and agree another one.`,
+      ...(v.links.reschedule
+        ? [{ small: 'Need another time?', link: { label: 'Reschedule', url: v.links.reschedule } }]
+        : []),
       'Afterwards, one click tells us how it went, so we can cheer you on:',
       { small: 'We met:', link: { label: 'Yes, we met', url: v.links.held } },
       { small: 'It did not happen:', link: { label: 'We skipped this one', url: v.links.skipped } },
+      ...(v.links.goal
+        ? [{ small: 'Reached one of your goals?', link: { label: 'We reached a goal', url: v.links.goal } }]
+        : []),
     ];
     return blocksEmail(v.brand, subject, blocks);
   },
+};
+
+export interface MeetingMovedVars {
+  brand: Branding;
+  firstName: string;
+  otherFirstName: string;
+  /** The first name of whoever moved it (the reader or the other person). */
+  moverFirstName: string;
+  movedByReader: boolean;
+  /** The new time and the old, as the reader reads them. */
+  when: string;
+  previousWhen: string;
+  durationMinutes: number;
+  links: { reschedule: string };
+}
+
+export const meetingMovedEmail = {
+  name: 'meeting-moved',
+  version: 1,
+  render: (v: MeetingMovedVars): RenderedEmail =>
+    blocksEmail(
+      v.brand,
+      `Moved by ${v.moverFirstName}: your meeting with ${v.otherFirstName} is now ${v.when}`,
+      [
+        `Hi ${v.firstName},`,
+        v.movedByReader
+          ? `You moved your meeting with ${v.otherFirstName} from ${v.previousWhen} to ${v.when}, for ${v.durationMinutes} minutes. We have let ${v.otherFirstName} know.`
+          : `${v.moverFirstName} moved your meeting from ${v.previousWhen} to ${v.when}, for ${v.durationMinutes} minutes.`,
+        'The updated invite in this email moves it in your calendar. We will remind you both before it.',
+        {
+          small: 'Does the new time not work?',
+          link: { label: 'Choose another time', url: v.links.reschedule },
+        },
+      ],
+    ),
 };
 
 export interface MeetingCancelledVars {

@@ -6,7 +6,8 @@ import { eventually, linkIn, signupBody, startTestRuntime, type TestRuntime } fr
 /**
  * A matched pair's first weeks through the local runtime, by moving the clock: a reminder before each
  * meeting at a sensible local hour with a valid invite, one-click "we met" links from the emails, each
- * milestone once, and invites cancelled when the match ends.
+ * milestone once, a goal marked achieved, a meeting moved with an updated invite, and invites cancelled
+ * when the match ends.
  */
 
 const ORG = 'demo-university';
@@ -50,6 +51,25 @@ const confirm = async (person: ReturnType<typeof signupBody>) => {
   expect((await fetch(linkIn(email.text))).status).toBe(200);
 };
 
+const linkAt = (text: string, path: string) => {
+  const match = new RegExp(`(https?://\\S+${path}\\?token=\\S+)`).exec(text);
+  if (!match) throw new Error(`no ${path} link in the email`);
+  return match[1] as string;
+};
+/** A nudge held back by the cap may arrive folded into a digest, which lists it by its subject. */
+const nudgesTo = async (address: string, about: RegExp) =>
+  (await emailsTo(address)).filter((e) => !e.calendar && (about.test(e.subject) || about.test(e.text)));
+/** Moves the clock a day at a time (at most `days`) until `enough` holds. */
+const daysUntil = async (enough: () => Promise<boolean>, days = 10) => {
+  for (let day = 0; day < days && !(await enough()); day++) {
+    await advance('P1D');
+    await local.settle();
+  }
+};
+const tokenOf = (link: string) => new URL(link).searchParams.get('token') ?? '';
+const radioValues = (html: string, name: string) =>
+  [...html.matchAll(new RegExp(`name="${name}" value="([^"]+)"`, 'g'))].map((m) => m[1] as string);
+
 const linkTo = (text: string, status: 'held' | 'skipped') => {
   const match = new RegExp(`(https?://\\S+/v1/meetings/log\\?token=\\S+&status=${status})`).exec(text);
   if (!match) throw new Error(`no ${status} link in the email`);
@@ -76,6 +96,7 @@ describe('a pair’s meetings over the weeks (local runtime)', () => {
     name: 'Sam Okafor',
     experiences: ['moving to a new city alone'],
     interests: ['poetry'],
+    goals: ['make friends in a new city'],
     availability: [{ day: 'tue', from: '17:00', to: '21:00' }],
   });
   const mentor = signupBody({
@@ -163,15 +184,9 @@ describe('a pair’s meetings over the weeks (local runtime)', () => {
     });
     expect(milestones.map((e) => e.detail.milestone)).toEqual(['first-meeting']);
     // Match, reminder and rating request make three nudges this week: the celebration waits for the cap.
-    await advance('P7D');
-    await local.settle();
-    const celebrations = await eventually(async () => {
-      const found = (await emailsTo(mentee.email)).filter(
-        (e) => /first meeting/i.test(e.subject) && !e.calendar,
-      );
-      return found.length > 0 ? found : undefined;
-    });
-    expect(celebrations).toHaveLength(1);
+    const celebrations = () => nudgesTo(mentee.email, /first meeting with/i);
+    await daysUntil(async () => (await celebrations()).length > 0);
+    expect(await celebrations()).toHaveLength(1);
   });
 
   it('three held meetings reach “three meetings” once, a month together is celebrated; forged and reused links change nothing', {
@@ -210,11 +225,140 @@ describe('a pair’s meetings over the weeks (local runtime)', () => {
     expect((await local.events()).length).toBe(before);
   });
 
+  it('“we reached a goal” from a reminder celebrates the goal once with each of the pair', {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare
+    const reminders = (await emailsTo(mentor.email)).filter((e) => e.calendar);
+    const link = linkAt(reminders[reminders.length - 1]?.text ?? '', '/v1/goals');
+
+    // Act: the mentor opens the page (it only asks) and presses the button
+    const page = await fetch(link, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('make friends in a new city');
+    const [goal] = radioValues(html, 'goal');
+    expect(goal).toBeDefined();
+    expect((await eventsOf('MilestoneReached')).some((e) => e.detail.milestone === 'goal-achieved')).toBe(
+      false,
+    );
+    const marked = await local.post('/v1/goals', { token: tokenOf(link), goal });
+    const again = await local.post('/v1/goals', { token: tokenOf(link), goal });
+
+    // Assess
+    expect(marked.status).toBe(200);
+    expect(again.status).toBe(410);
+    await local.settle();
+    const reached = (await eventsOf('MilestoneReached')).filter(
+      (e) => e.detail.milestone === 'goal-achieved',
+    );
+    expect(reached.map((e) => e.detail.goalId)).toEqual([goal]);
+    expect(JSON.stringify(reached[0]?.detail)).not.toContain('friends');
+    // Celebrations wait for room under the nudge cap: time passes until both have theirs.
+    const celebrated = async () => [
+      ...(await nudgesTo(mentee.email, /reached a goal/i)),
+      ...(await nudgesTo(mentor.email, /reached a goal/i)),
+    ];
+    await daysUntil(async () => (await celebrated()).length >= 2);
+    expect((await celebrated()).map((e) => e.to).sort()).toEqual([mentee.email, mentor.email].sort());
+  });
+
+  it('“reschedule” moves a meeting to a time that suits both: an updated invite to both, the reminder for the new time, the next meeting on the regular slot', {
+    timeout: 180_000,
+  }, async () => {
+    // Prepare: the next reminder, with its reschedule link
+    const due = await untilReminder(4);
+    const meetingId = due.detail.meetingId as string;
+    const original = due.detail.startsAt as string;
+    const reminder = await eventually(async () =>
+      (await emailsTo(mentee.email)).find(
+        (e) => e.calendar && parseInvite(e.calendar.ics).uid === `${meetingId}@kindred`,
+      ),
+    );
+    const link = linkAt(reminder.text, '/v1/meetings/reschedule');
+
+    // Act: Sam opens the page and chooses the last time offered
+    const page = await fetch(link, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const offered = radioValues(await page.text(), 'startsAt');
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered).not.toContain(original);
+    const chosen = offered[offered.length - 1] as string;
+    const notOffered = await local.post('/v1/meetings/reschedule', {
+      token: tokenOf(link),
+      startsAt: new Date(Date.parse(chosen) + 15 * 60_000).toISOString(),
+    });
+    expect(notOffered.status).toBe(422);
+    const moved = await local.post('/v1/meetings/reschedule', { token: tokenOf(link), startsAt: chosen });
+    expect(moved.status).toBe(200);
+    await local.settle();
+
+    // Assess: the move, once, and both get the updated invite (same UID, a higher SEQUENCE)
+    const [rescheduled] = await eventsOf('MeetingRescheduled');
+    expect(rescheduled?.detail).toMatchObject({
+      meetingId,
+      startsAt: chosen,
+      previousStartsAt: original,
+      sequence: 1,
+    });
+    const updates = await eventually(async () => {
+      const found = (await local.outbox()).filter((e) => /^Moved by Sam/.test(e.subject));
+      return found.length === 2 ? found : undefined;
+    });
+    expect(updates.map((e) => e.to).sort()).toEqual([mentee.email, mentor.email].sort());
+    for (const update of updates) {
+      expect(parseInvite(update.calendar?.ics ?? '')).toMatchObject({
+        method: 'REQUEST',
+        uid: `${meetingId}@kindred`,
+        sequence: 1,
+        start: chosen,
+      });
+    }
+    // The old link is stale now: it opens nothing and moves nothing.
+    const stale = await fetch(link, { headers: { accept: 'text/html' } });
+    expect(stale.status).toBe(409);
+    const second = await local.post('/v1/meetings/reschedule', { token: tokenOf(link), startsAt: chosen });
+    expect(second.status).toBe(409);
+
+    // The reminder comes again, for the new time, with the invite at the new sequence.
+    const again = await eventually(async () => {
+      const found = (await eventsOf('MeetingDue')).find(
+        (e) => e.detail.meetingId === meetingId && e.detail.sequence === 1,
+      );
+      if (!found) {
+        await advance('PT6H');
+        await local.settle();
+      }
+      return found;
+    }, 60_000);
+    expect(again.detail.startsAt).toBe(chosen);
+    const newReminders = await eventually(async () => {
+      const found = (await local.outbox()).filter(
+        (e) =>
+          e.calendar &&
+          !/^Moved by/.test(e.subject) &&
+          parseInvite(e.calendar.ics).uid === `${meetingId}@kindred` &&
+          Number(parseInvite(e.calendar.ics).sequence) === 1,
+      );
+      return found.length === 2 ? found : undefined;
+    });
+    for (const email of newReminders) expect(parseInvite(email.calendar?.ics ?? '').start).toBe(chosen);
+
+    // The next meeting keeps the regular slot: two weeks after the planned time, at the same London time.
+    const next = await untilReminder(6);
+    expect(next.detail.meetingId).not.toBe(meetingId);
+    expect(next.detail.startsAt).toBe(
+      DateTime.fromISO(original, { zone: 'Europe/London' }).plus({ weeks: 2 }).toUTC().toISO(),
+    );
+  });
+
   it('ending the match cancels the next meeting’s invite in both calendars', {
     timeout: 120_000,
   }, async () => {
-    // Prepare: the next reminder (and invite) goes out
-    const invited = await untilReminder(4);
+    // Prepare: the next reminder (and invite) has gone out
+    const reminded = await eventsOf('MeetingDue');
+    const invited = reminded[reminded.length - 1] as (typeof reminded)[number];
+    expect(Date.parse(invited.detail.startsAt as string)).toBeGreaterThan(await clockNow());
     const [made] = await eventsOf('MatchMade');
 
     // Act
@@ -225,7 +369,9 @@ describe('a pair’s meetings over the weeks (local runtime)', () => {
     await local.settle();
 
     // Assess
-    const [cancelled] = await eventsOf('MeetingCancelled');
+    const cancelled = (await eventsOf('MeetingCancelled')).find(
+      (e) => e.detail.meetingId === invited.detail.meetingId,
+    );
     expect(cancelled?.detail).toMatchObject({
       meetingId: invited?.detail.meetingId,
       invited: true,
