@@ -3,9 +3,9 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
 import { idempotentEmailSender } from '../../shared/adapters/email-sender';
-import { lambdaNudgeSender } from '../../shared/adapters/nudge-sender';
+import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
 import { readEnv } from '../../shared/config';
-import { type DeferralRequirements, dynamoDeferrals } from '../../shared/data/deferrals';
+import { dynamoDeferrals, unmetRequirement } from '../../shared/data/deferrals';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
 import { eventsOf, handlingTime } from '../../shared/events/envelope';
@@ -27,21 +27,7 @@ const nudges = lambdaNudgeSender(env, emails);
 const deferrals = dynamoDeferrals(documents, env.TABLE_NAME);
 const people = dynamoMatching(documents, env.TABLE_NAME);
 const meetings = dynamoMeetings(documents, env.TABLE_NAME);
-
-/** The first requirement of the waiting email that no longer holds, if any. */
-const unmetRequirement = async (orgId: string, requires: DeferralRequirements | undefined) => {
-  if (!requires) return undefined;
-  const matchId = requires.activeMatch ?? requires.noSafeguardingEnd;
-  const match = matchId ? await people.match(orgId, matchId) : undefined;
-  if (requires.activeMatch && match?.status !== 'active') return 'active-match';
-  if (requires.noSafeguardingEnd && match?.ended?.reason === 'safeguarding-concern')
-    return 'no-safeguarding-end';
-  if (requires.plannedMeeting) {
-    const meeting = await meetings.meeting(orgId, requires.plannedMeeting);
-    if (meeting?.status !== 'planned') return 'planned-meeting';
-  }
-  return undefined;
-};
+const requirements = { match: people.match, meeting: meetings.meeting };
 
 /**
  * An email that waited: the policy is asked again now (the person may have unsubscribed, paused, or be at
@@ -64,7 +50,7 @@ export const handler = middy()
       logger.info('nothing to send: the email or its person is gone', log);
       return;
     }
-    const unmet = await unmetRequirement(orgId, deferred.requires);
+    const unmet = await unmetRequirement(requirements, orgId, deferred.requires);
     if (unmet) {
       logger.info('nothing to send: no longer wanted', { ...log, unmet });
       return 'dropped';
@@ -77,16 +63,11 @@ export const handler = middy()
         ...(deferred.latest ? { latest: new Date(deferred.latest) } : {}),
         email: deferred.email,
         issuedAt: new Date(deferred.issuedAt),
+        // Kept if it waits again, so what it requires is checked again then.
+        ...(deferred.requires ? { requires: deferred.requires } : {}),
       },
       now,
     );
-    logger.info('deferred email', { ...log, category: deferred.category, ...summary(result) });
+    logger.info('deferred email', { ...log, category: deferred.category, ...outcomeFields(result) });
     return result.outcome;
   });
-
-const summary = (result: Awaited<ReturnType<typeof nudges.send>>) =>
-  result.outcome === 'sent'
-    ? { outcome: result.outcome, messageId: result.messageId }
-    : result.outcome === 'deferred'
-      ? { outcome: result.outcome, until: result.until.toISOString(), reason: result.reason }
-      : { outcome: result.outcome, reason: result.reason };

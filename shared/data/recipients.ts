@@ -7,6 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
+  capAllows,
   DEFAULT_NUDGE_POLICY,
   type NudgePolicy,
   type RecipientState,
@@ -26,7 +27,7 @@ import { withConflictRetry } from './transactions';
  * - unsubscribing ADDs to a string set, so two unsubscribes at once (one-click and the page, say) both stay;
  * - a pause only ever lengthens (conditional on the stored end being earlier);
  * - the nudges sent (for the frequency cap) are rewritten under a version, so two senders at once each
- *   record theirs;
+ *   record theirs, and a slot is taken before the send only if the cap still leaves one;
  * - a suppression is put once (conditional on its absence): the first bounce or complaint is the record.
  */
 
@@ -134,6 +135,25 @@ export const dynamoRecipients = (
       nudgeVersion: typeof Item?.nudgeVersion === 'number' ? Item.nudgeVersion : 0,
     };
   };
+
+  /** The nudges sent, replaced only if no other writer changed them since `version` was read. */
+  const writeNudges = (orgId: string, participantId: string, version: number, recentNudges: string[]) =>
+    client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.recipient(orgId, participantId),
+        UpdateExpression:
+          'SET recentNudges = :nudges, nudgeVersion = :next, orgId = :org, participantId = :id',
+        ConditionExpression: version === 0 ? 'attribute_not_exists(nudgeVersion)' : 'nudgeVersion = :version',
+        ExpressionAttributeValues: {
+          ':nudges': recentNudges,
+          ':next': version + 1,
+          ':org': orgId,
+          ':id': participantId,
+          ...(version === 0 ? {} : { ':version': version }),
+        },
+      }),
+    );
 
   return {
     preferences,
@@ -250,24 +270,54 @@ export const dynamoRecipients = (
         if (current.recentNudges.includes(at.toISOString())) return current.recentNudges;
         const recentNudges = recordNudge(current.recentNudges, at, policy);
         try {
-          await client.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: keys.recipient(orgId, participantId),
-              UpdateExpression:
-                'SET recentNudges = :nudges, nudgeVersion = :next, orgId = :org, participantId = :id',
-              ConditionExpression:
-                current.nudgeVersion === 0 ? 'attribute_not_exists(nudgeVersion)' : 'nudgeVersion = :version',
-              ExpressionAttributeValues: {
-                ':nudges': recentNudges,
-                ':next': current.nudgeVersion + 1,
-                ':org': orgId,
-                ':id': participantId,
-                ...(current.nudgeVersion === 0 ? {} : { ':version': current.nudgeVersion }),
-              },
-            }),
-          );
+          await writeNudges(orgId, participantId, current.nudgeVersion, recentNudges);
           return recentNudges;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException) || attempt >= attempts) throw error;
+        }
+      }
+    },
+
+    /**
+     * Takes a slot under the cap for a nudge about to be sent at `at`, if the stored history still leaves one
+     * ('capped' otherwise: ask the policy again). Written under the item's version, so of two senders after
+     * the last slot one wins and the other reads again and finds none. Unlike `recordNudge`, equal instants
+     * are separate nudges: emails released by one sweep share their time.
+     */
+    async claimNudge(
+      orgId: string,
+      participantId: string,
+      at: Date,
+      policy: NudgePolicy = DEFAULT_NUDGE_POLICY,
+      attempts = 5,
+    ): Promise<'claimed' | 'capped'> {
+      for (let attempt = 1; ; attempt++) {
+        const current = await preferences(orgId, participantId);
+        if (!capAllows(current.recentNudges, at, policy)) return 'capped';
+        try {
+          await writeNudges(
+            orgId,
+            participantId,
+            current.nudgeVersion,
+            recordNudge(current.recentNudges, at, policy),
+          );
+          return 'claimed';
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException) || attempt >= attempts) throw error;
+        }
+      }
+    },
+
+    /** Gives back a slot `claimNudge` took at `at` whose email was not sent (SES failed, or it went before). */
+    async releaseNudge(orgId: string, participantId: string, at: Date, attempts = 5): Promise<void> {
+      for (let attempt = 1; ; attempt++) {
+        const current = await preferences(orgId, participantId);
+        const index = current.recentNudges.indexOf(at.toISOString());
+        if (index < 0) return;
+        const recentNudges = current.recentNudges.filter((_, i) => i !== index);
+        try {
+          await writeNudges(orgId, participantId, current.nudgeVersion, recentNudges);
+          return;
         } catch (error) {
           if (!(error instanceof ConditionalCheckFailedException) || attempt >= attempts) throw error;
         }

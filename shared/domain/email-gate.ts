@@ -29,12 +29,21 @@ export interface GateRequest {
   latest?: Date;
 }
 
-export const gate = async (deps: GateDeps, request: GateRequest, now: Date): Promise<Decision> => {
+/** The decision with the state it was made on (a digest keeps, of its entries, what that state still wants). */
+export const assess = async (
+  deps: GateDeps,
+  request: GateRequest,
+  now: Date,
+): Promise<{ decision: Decision; state: RecipientState }> => {
   const state = await deps.recipients.recipientState(request.orgId, request.participant);
-  return decide(
+  const decision = decide(
     { category: request.category, ...(request.latest ? { latest: request.latest } : {}) },
     state,
     now,
     deps.policy ?? DEFAULT_NUDGE_POLICY,
   );
+  return { decision, state };
 };
+
+export const gate = async (deps: GateDeps, request: GateRequest, now: Date): Promise<Decision> =>
+  (await assess(deps, request, now)).decision;

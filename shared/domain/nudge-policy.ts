@@ -4,7 +4,9 @@ import { IANAZone } from 'luxon';
  * The nudge policy: the one place that says whether, and when, an email may go to a person. Every mailer asks
  * `decide` before it sends and does what the answer says:
  *
- * - `send`: send now, then store `recordNudge(...)` as the person's new `recentNudges` (nudges only).
+ * - `send`: send now. A nudge first takes its slot: `recordNudge(...)` stored as the person's new
+ *   `recentNudges`, conditional on the history it was decided on and on `capAllows` still holding, so emails
+ *   released together (a morning, a pause's end) cannot together go over the cap.
  * - `defer`: put the email on the due index at `until` and ask `decide` again then; the person may have
  *   unsubscribed, paused or been sent other nudges in the meantime, so the answer may differ.
  * - `fold-into-digest`: add the email to the person's pending digest and make sure a `digest` email is due at
@@ -287,6 +289,16 @@ export const decide = (
     ? { action: 'fold-into-digest', reason: 'frequency-cap', digestAt: new Date(next) }
     : stale;
 };
+
+/**
+ * Whether the cap leaves room for one more nudge at `at`: what a sender checks again, against the stored
+ * history, as it takes the slot (two senders deciding at once must not both take the last one).
+ */
+export const capAllows = (
+  recentNudges: readonly string[],
+  at: Date,
+  policy: NudgePolicy = DEFAULT_NUDGE_POLICY,
+) => capFreesAt(recentNudges, millisOf(at, 'at'), rulesOf(policy)) === undefined;
 
 /**
  * The person's `recentNudges` after a nudge (or digest) was sent at `at`: entries that can no longer count

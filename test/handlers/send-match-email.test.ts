@@ -349,7 +349,7 @@ describe('send-match-email: MatchMade', () => {
     expect(deferredItems()).toEqual([]);
   });
 
-  it('records each sent introduction towards its person’s frequency cap, after sending it', async () => {
+  it('records each introduction towards its person’s frequency cap before sending it, so a burst cannot overshoot', async () => {
     // Prepare: note how many nudges were recorded when each email went to SES.
     const recordedBeforeSend: number[] = [];
     ses.on(SendEmailCommand).callsFake(() => {
@@ -376,7 +376,7 @@ describe('send-match-email: MatchMade', () => {
         },
       })),
     );
-    expect(recordedBeforeSend).toEqual([0, 1]);
+    expect(recordedBeforeSend).toEqual([1, 2]);
   });
 
   it('gives each person a rematch link signed for them and this match, from the event’s time', async () => {
