@@ -6,12 +6,16 @@ import { readEnv } from '../../shared/config';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { dynamoOutbox } from '../../shared/data/outbox';
 import { dynamoParticipants } from '../../shared/data/participants';
-import { SignupRequest } from '../../shared/domain/participant';
-import { signUp } from '../../shared/domain/signup';
+import { SignupForm, signUp } from '../../shared/domain/signup';
 import { Id } from '../../shared/events/catalogue';
+import { withOrgCors } from '../../shared/http/cors';
 import { httpHandler } from '../../shared/middleware';
 
-const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
+const { TABLE_NAME, TOKEN_SECRET_ID, PUBLIC_API_URL } = readEnv([
+  'TABLE_NAME',
+  'TOKEN_SECRET_ID',
+  'PUBLIC_API_URL',
+]);
 const deps = {
   organisations: dynamoOrganisations(documents, TABLE_NAME),
   participants: dynamoParticipants(documents, TABLE_NAME, emailHasher(TOKEN_SECRET_ID)),
@@ -25,8 +29,8 @@ const deps = {
  */
 const RESPONSE_FLOOR_MS = 120;
 
-export const handler = httpHandler(
-  { path: z.object({ orgId: Id }), body: SignupRequest },
+const accept = httpHandler(
+  { path: z.object({ orgId: Id }), body: SignupForm },
   async ({ path, body, now }) => {
     const [accepted] = await Promise.all([
       signUp(deps, path.orgId, body, now),
@@ -34,4 +38,10 @@ export const handler = httpHandler(
     ]);
     return { status: 202, body: accepted };
   },
+);
+
+/** Browsers on other sites reach it only from the organisation's own origins (the OPTIONS route too). */
+export const handler = withOrgCors(
+  { organisations: deps.organisations, platformUrl: PUBLIC_API_URL, methods: ['POST'] },
+  accept,
 );

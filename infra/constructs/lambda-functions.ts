@@ -13,7 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -67,6 +67,18 @@ const tableItemActions: Partial<Record<Access, string[]>> = {
   'table:batch-delete': ['dynamodb:BatchWriteItem'],
   // Query on the table itself, within the function's partitions (e.g. one organisation's matching pool).
   'table:query': ['dynamodb:Query'],
+};
+
+/**
+ * Builds the browser files (web/build.ts, which also enforces their size budget) into the bundle beside the
+ * function's code, where the handler reads them: the script ships with the function, no bucket needed.
+ */
+const webAssetHooks: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir, outputDir) => [
+    `node "${inputDir}/node_modules/tsx/dist/cli.mjs" "${inputDir}/web/build.ts" "${outputDir}"`,
+  ],
 };
 
 const PARTITION_PATTERN = /^[A-Z][A-Z0-9_]*#\*$/;
@@ -159,6 +171,7 @@ export class LambdaFunctions extends Construct {
         banner: ESM_REQUIRE_BANNER,
         // The SDK is bundled too, so Lambda runs the versions package-lock.json pins (as the local runtime does).
         externalModules: [],
+        ...(spec.webAssets ? { commandHooks: webAssetHooks } : {}),
       },
     });
 

@@ -1,7 +1,24 @@
+import { z } from 'zod';
 import { Problem, problems } from '../http/problem';
 import { findProgram, type Program, rolesOf } from './organisation';
-import type { Participant, SignupRequest } from './participant';
+import { type Participant, SignupRequest } from './participant';
 import type { IdGenerator, OrganisationStore, Outbox, ParticipantStore } from './ports';
+
+/** The form's hidden trap field: people never see it, form-filling bots fill it. */
+export const HONEYPOT_FIELD = 'website';
+
+/**
+ * The signup body as the embedded form sends it: the signup plus the honeypot. A filled honeypot is refused
+ * like any bad field (422, nothing stored or sent), as the issue asks; a person never meets this, because the
+ * field is hidden from sight, from screen readers and from the tab order. The field is dropped once checked.
+ */
+export const SignupForm = SignupRequest.extend({
+  [HONEYPOT_FIELD]: z
+    .string()
+    .max(200)
+    .refine((value) => value === '', 'must be left empty')
+    .optional(),
+}).transform(({ [HONEYPOT_FIELD]: _trap, ...request }): SignupRequest => request);
 
 export interface SignupDeps {
   organisations: OrganisationStore;

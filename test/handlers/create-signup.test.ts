@@ -164,6 +164,11 @@ describe('create-signup', () => {
   });
 
   describe('refuses bad requests and writes nothing', () => {
+    // A browser's request names its page's origin, so the organisation is read (for its origins) first.
+    beforeEach(() => {
+      orgKnown();
+    });
+
     it('400 for malformed JSON', async () => {
       // Act
       const response = await invoke(signupEvent('{"email": "ada@example.org",'));
@@ -176,7 +181,7 @@ describe('create-signup', () => {
         status: 400,
         errors: [{ pointer: '' }],
       });
-      expect(ddb.calls()).toHaveLength(0);
+      expect(writes()).toHaveLength(0);
     });
 
     it('400 for an empty body', async () => {
@@ -186,7 +191,7 @@ describe('create-signup', () => {
       // Assess
       expect(response.statusCode).toBe(400);
       expect(bodyOf(response).detail).toBe('The body is empty');
-      expect(ddb.calls()).toHaveLength(0);
+      expect(writes()).toHaveLength(0);
     });
 
     it('422 naming each field of the wrong type or value', async () => {
@@ -205,7 +210,7 @@ describe('create-signup', () => {
         '/email',
         '/role',
       ]);
-      expect(ddb.calls()).toHaveLength(0);
+      expect(writes()).toHaveLength(0);
     });
 
     it('422 naming an unknown field', async () => {
@@ -215,7 +220,7 @@ describe('create-signup', () => {
       // Assess
       expect(response.statusCode).toBe(422);
       expect(bodyOf(response).errors).toEqual([{ pointer: '/status', detail: 'Unknown field' }]);
-      expect(ddb.calls()).toHaveLength(0);
+      expect(writes()).toHaveLength(0);
     });
 
     it('413 for a body over 16 KB', async () => {
@@ -225,7 +230,7 @@ describe('create-signup', () => {
       // Assess
       expect(response.statusCode).toBe(413);
       expect(bodyOf(response)).toMatchObject({ type: 'urn:kindred:problem:body-too-large', status: 413 });
-      expect(ddb.calls()).toHaveLength(0);
+      expect(writes()).toHaveLength(0);
     });
 
     it('415 for a body that is not sent as JSON', async () => {
@@ -242,7 +247,7 @@ describe('create-signup', () => {
         type: 'urn:kindred:problem:unsupported-media-type',
         detail: 'Send Content-Type: application/json, not application/x-www-form-urlencoded',
       });
-      expect(ddb.calls()).toHaveLength(0);
+      expect(writes()).toHaveLength(0);
     });
 
     it('404 for an orgId that is not an id', async () => {
@@ -386,5 +391,155 @@ describe('create-signup', () => {
       detail: 'Please try again in a moment.',
     });
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+});
+
+describe('create-signup: the embedded form', () => {
+  const ALLOWED = 'https://riverside.example';
+
+  const preflight = (origin: string | undefined, orgId = ORG_ID) =>
+    httpEvent({
+      method: 'OPTIONS',
+      routeKey: 'OPTIONS /v1/orgs/{orgId}/signups',
+      path: `/v1/orgs/${orgId}/signups`,
+      pathParameters: { orgId },
+      headers: {
+        ...(origin ? { Origin: origin } : {}),
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
+      now: REQUEST_TIME,
+    });
+
+  it('answers the preflight of an allowed origin with its CORS headers, reading only the organisation', async () => {
+    // Prepare
+    orgKnown();
+
+    // Act
+    const response = await invoke(preflight(ALLOWED));
+
+    // Assess
+    expect(response.statusCode).toBe(204);
+    expect(response.headers).toMatchObject({
+      'access-control-allow-origin': ALLOWED,
+      'access-control-allow-methods': 'POST, OPTIONS',
+      'access-control-allow-headers': 'content-type',
+      vary: 'Origin',
+    });
+    expect(writes()).toHaveLength(0);
+  });
+
+  it('refuses the preflight of another origin with a 403 problem and no CORS headers', async () => {
+    // Prepare
+    orgKnown();
+
+    // Act
+    const response = await invoke(preflight('https://evil.example'));
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(response.headers?.['access-control-allow-origin']).toBeUndefined();
+    expect(bodyOf(response)).toMatchObject({ type: 'urn:kindred:problem:origin-not-allowed', status: 403 });
+  });
+
+  it('answers 404 to a preflight for an unknown organisation and 400 to an OPTIONS without an Origin', async () => {
+    // Act
+    const unknown = await invoke(preflight(ALLOWED, 'unknown-org'));
+    const bare = await invoke(preflight(undefined));
+
+    // Assess
+    expect(unknown.statusCode).toBe(404);
+    expect(bare.statusCode).toBe(400);
+    expect(bodyOf(bare).type).toBe('urn:kindred:problem:not-a-preflight');
+  });
+
+  it.each([
+    ['another site', 'https://evil.example'],
+    ['a look-alike host', 'https://riverside.example.evil.example'],
+    ['plain http of an allowed https site', 'http://riverside.example'],
+    ['an opaque origin', 'null'],
+  ])('refuses a signup from %s with 403, storing and sending nothing', async (_what, origin) => {
+    // Prepare
+    orgKnown();
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const response = await invoke(signupEvent(minimalSignup, { headers: { Origin: origin } }));
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(response.headers?.['content-type']).toBe('application/problem+json');
+    expect(response.headers?.['access-control-allow-origin']).toBeUndefined();
+    expect(bodyOf(response)).toMatchObject({
+      type: 'urn:kindred:problem:origin-not-allowed',
+      errors: [{ pointer: '/headers/origin' }],
+    });
+    expect(writes()).toHaveLength(0);
+  });
+
+  it('lets an allowed origin read the answer: 202, and field problems too', async () => {
+    // Prepare
+    orgKnown();
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const accepted = await invoke(signupEvent(minimalSignup));
+    const refused = await invoke(signupEvent({ ...minimalSignup, email: 'not-an-address' }));
+
+    // Assess
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.headers).toMatchObject({ 'access-control-allow-origin': ALLOWED, vary: 'Origin' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.headers?.['access-control-allow-origin']).toBe(ALLOWED);
+    expect(bodyOf(refused).errors).toEqual([{ pointer: '/email', detail: 'a valid email address' }]);
+  });
+
+  it('allows the platform\u2019s own origin (the iframe variant) and requests without an Origin (servers)', async () => {
+    // Prepare
+    orgKnown();
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const framed = await invoke(
+      signupEvent(minimalSignup, { headers: { Origin: 'https://api.kindred.test' } }),
+    );
+    const server = signupEvent(minimalSignup);
+    delete server.headers.origin;
+    const direct = await invoke(server);
+
+    // Assess
+    expect(framed.statusCode).toBe(202);
+    expect(framed.headers?.['access-control-allow-origin']).toBe('https://api.kindred.test');
+    expect(direct.statusCode).toBe(202);
+    expect(direct.headers?.['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses a filled honeypot with a 422 naming it, storing and sending nothing', async () => {
+    // Prepare
+    orgKnown();
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const response = await invoke(signupEvent({ ...minimalSignup, website: 'https://cheap-pills.example' }));
+
+    // Assess
+    expect(response.statusCode).toBe(422);
+    expect(bodyOf(response).errors).toEqual([{ pointer: '/website', detail: 'must be left empty' }]);
+    expect(writes()).toHaveLength(0);
+  });
+
+  it('accepts an empty honeypot and stores nothing of it', async () => {
+    // Prepare
+    orgKnown();
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const response = await invoke(signupEvent({ ...minimalSignup, website: '' }));
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    const stored = transactItems().find((item) => item.Put?.Item?.sk?.startsWith('PARTICIPANT#'))?.Put?.Item;
+    expect(stored?.name).toBe(minimalSignup.name);
+    expect(JSON.stringify(stored)).not.toContain('website');
   });
 });
