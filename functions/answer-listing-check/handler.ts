@@ -1,0 +1,148 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { documents } from '../../shared/adapters/aws';
+import { platformSecret } from '../../shared/adapters/email-hash';
+import { TokenError, verifyToken } from '../../shared/adapters/tokens';
+import { readEnv } from '../../shared/config';
+import { dynamoDirectory, dynamoDirectorySources } from '../../shared/data/directory';
+import { dynamoGroups } from '../../shared/data/groups';
+import {
+  CHECK_EVERY_DAYS,
+  checkedGroup,
+  confirmListing,
+  ListingCheckAnswer,
+} from '../../shared/domain/directory';
+import { closeGroup } from '../../shared/domain/groups';
+import { LISTING_CHECK_PURPOSE } from '../../shared/domain/links';
+import { Id } from '../../shared/events/catalogue';
+import { confirmFormPage } from '../../shared/http/forms';
+import { htmlPage } from '../../shared/http/html';
+import { invalidLink } from '../../shared/http/link-problems';
+import { Problem } from '../../shared/http/problem';
+import { httpHandler, logger } from '../../shared/middleware';
+
+const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
+const sources = dynamoDirectorySources(documents, TABLE_NAME);
+const deps = {
+  ...sources,
+  directory: dynamoDirectory(documents, TABLE_NAME),
+  groups: dynamoGroups(documents, TABLE_NAME),
+};
+
+const Token = z.string().min(1).max(2048);
+const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
+
+/** The group the link names; the token is checked before anything is read. */
+const checkClaims = async (token: string, now: Date) => {
+  const secret = await platformSecret(TOKEN_SECRET_ID);
+  let claims: ReturnType<typeof verifyToken>;
+  try {
+    claims = verifyToken(secret, token, LISTING_CHECK_PURPOSE, now);
+  } catch (error) {
+    if (error instanceof TokenError)
+      throw invalidLink(error, 'The next "still running?" email will bring a new link.');
+    throw error;
+  }
+  // A genuine token of this purpose always names a group: this one was signed for something else.
+  if (!Id.safeParse(claims.sub).success) {
+    throw new Problem(
+      400,
+      'invalid-link',
+      'This link is not valid',
+      'Please use the link exactly as it came in the email.',
+      [{ pointer: '/token', detail: 'The token does not name a group' }],
+    );
+  }
+  return { orgId: claims.org, groupId: claims.sub };
+};
+
+const CHOICES: { value: ListingCheckAnswer; label: string }[] = [
+  { value: 'yes', label: 'Yes, it is still running and the listing is right' },
+  { value: 'update', label: 'It is running, but the listing needs an update' },
+  { value: 'closed', label: 'It has closed: take it out of the directory' },
+];
+
+const wantsPage = (headers: Record<string, string | undefined>) =>
+  /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
+
+/** Mail scanners follow links: the GET only asks, preselecting the answer clicked. */
+const showQuestion = httpHandler(
+  { query: z.object({ token: Token, answer: ListingCheckAnswer.optional() }) },
+  async ({ query, now }) => {
+    const ref = await checkClaims(query.token, now);
+    const { org, group } = await checkedGroup(deps, ref);
+    const clicked = query.answer ?? 'yes';
+    return {
+      status: 200,
+      headers: PRIVATE,
+      html: confirmFormPage({
+        title: `Is ${group.name} still running?`,
+        paragraphs: [
+          `${group.name} is listed in the public ${org.kind} directory of peer-support groups.`,
+          'Closing it takes it out of the directory and stops its sessions: nobody new can join.',
+        ],
+        action: '/v1/listing-checks',
+        hidden: { token: query.token },
+        choice: {
+          name: 'answer',
+          legend: 'Your answer',
+          options: [...CHOICES].sort((a, b) => Number(b.value === clicked) - Number(a.value === clicked)),
+        },
+        submit: 'Send my answer',
+        colour: org.branding?.colour,
+      }),
+    };
+  },
+);
+
+/** The contact's button press (an HTML form), or an API client's JSON `{ token, answer }`. */
+const answer = httpHandler(
+  { body: z.strictObject({ token: Token, answer: ListingCheckAnswer }), form: true },
+  async ({ body, now, headers }) => {
+    const ref = await checkClaims(body.token, now);
+    const { org, group } = await checkedGroup(deps, ref);
+    const outcome =
+      body.answer === 'closed'
+        ? (await closeGroup(deps, { ...ref, closedBy: 'contact' }, now)).result
+        : await confirmListing(deps, ref, now);
+    logger.info('listing check answered', { ...ref, answer: body.answer, outcome });
+    if (!wantsPage(headers)) {
+      return { status: 200, headers: PRIVATE, body: { groupId: ref.groupId, answer: body.answer, outcome } };
+    }
+    const coordinator = org.contacts?.coordinator;
+    const pages: Record<ListingCheckAnswer, [string, string[]]> = {
+      yes: [
+        `Thank you: ${group.name} stays in the directory`,
+        [
+          outcome === 'shown'
+            ? 'It had been hidden while we waited for an answer: it is back in the directory now.'
+            : 'Nothing else to do.',
+          `We will ask again in ${CHECK_EVERY_DAYS} days. You can close this page.`,
+        ],
+      ],
+      update: [
+        `Thank you: ${group.name} stays in the directory`,
+        [
+          'The listing shows the group\u2019s name, topics, format (online, in person or hybrid), city or campus, language, schedule, seats and accessibility notes.',
+          coordinator
+            ? `To change any of it, write to ${coordinator} with what should change; ${org.name} updates the listing.`
+            : `To change any of it, ask ${org.name}\u2019s program coordinator; they update the listing.`,
+          `Until then it stays as it is. We will ask again in ${CHECK_EVERY_DAYS} days.`,
+        ],
+      ],
+      closed: [
+        `${group.name} is closed`,
+        [
+          'It is out of the directory, nobody new can join, and its planned sessions are cancelled.',
+          'Thank you for running it, and for telling us.',
+        ],
+      ],
+    };
+    const [title, paragraphs] = pages[body.answer];
+    return { status: 200, headers: PRIVATE, html: htmlPage(title, paragraphs) };
+  },
+);
+
+/** GET shows the question; POST (the contact's button press) records the answer. */
+export const handler = (event: APIGatewayProxyEventV2, context: Context) =>
+  event.requestContext.http.method === 'POST' ? answer(event, context) : showQuestion(event, context);
