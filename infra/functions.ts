@@ -29,7 +29,8 @@ export type Access =
 export type PartitionPattern = `${Uppercase<string>}#*`;
 
 export interface HttpRoute {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** OPTIONS: a CORS preflight the function answers itself (per-organisation origins, see shared/http/cors.ts). */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   /** API Gateway v2 route path, with `{name}` parameters. */
   path: string;
   /**
@@ -51,6 +52,8 @@ export interface FunctionSpec {
   http?: readonly HttpRoute[];
   /** Fed by the table's stream through the outbox filter. */
   outboxStream?: true;
+  /** Browser files built from web/ by web/build.ts into the function's bundle, beside its code (e.g. embed.js). */
+  webAssets?: readonly 'embed.js'[];
   timeoutSeconds?: number;
   memoryMb?: number;
 }
@@ -67,7 +70,24 @@ export const functionSpecs = {
     description: 'Accepts a signup form: stores the participant and its consent, emits ParticipantSignedUp',
     access: ['table:get', 'table:put', 'secret:read'],
     partitions: [anyIn.organisation, anyIn.outbox],
-    http: [{ method: 'POST', path: '/v1/orgs/{orgId}/signups' }],
+    http: [
+      { method: 'POST', path: '/v1/orgs/{orgId}/signups' },
+      { method: 'OPTIONS', path: '/v1/orgs/{orgId}/signups' },
+    ],
+  },
+  'serve-signup-form': {
+    description:
+      'The embeddable signup form: embed.js, each organisation\u2019s form configuration, the iframe page, the snippets page',
+    access: ['table:get'],
+    partitions: [anyIn.organisation],
+    http: [
+      { method: 'GET', path: '/v1/orgs/{orgId}/form' },
+      { method: 'OPTIONS', path: '/v1/orgs/{orgId}/form' },
+      { method: 'GET', path: '/v1/orgs/{orgId}/form.html' },
+      { method: 'GET', path: '/embed.js' },
+      { method: 'GET', path: '/embed' },
+    ],
+    webAssets: ['embed.js'],
   },
   'verify-participant': {
     description: 'Follows a verification link: marks the participant verified, emits ParticipantVerified',
@@ -179,6 +199,28 @@ export const functionSpecs = {
     http: [
       { method: 'GET', path: '/v1/meetings/log' },
       { method: 'POST', path: '/v1/meetings/log' },
+      { method: 'GET', path: '/v1/sessions/attend' },
+      { method: 'POST', path: '/v1/sessions/attend' },
+    ],
+  },
+  'reschedule-meeting': {
+    description:
+      'One-click "reschedule" from a meeting reminder: offers times that suit both, moves the meeting, emits MeetingRescheduled',
+    access: ['table:get', 'table:put', 'table:update', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    http: [
+      { method: 'GET', path: '/v1/meetings/reschedule' },
+      { method: 'POST', path: '/v1/meetings/reschedule' },
+    ],
+  },
+  'mark-goal': {
+    description:
+      'A pair marks one of its goals achieved from a signed link: the goal-achieved milestone, once per goal',
+    access: ['table:get', 'table:put', 'table:query', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    http: [
+      { method: 'GET', path: '/v1/goals' },
+      { method: 'POST', path: '/v1/goals' },
     ],
   },
   'record-milestones': {
@@ -220,9 +262,32 @@ export const functionSpecs = {
       { method: 'POST', path: '/v1/feedback' },
     ],
   },
+  'watch-drift': {
+    description:
+      'Drifting pairs: arms, moves on and stops each pair\u2019s check-in; escalates an unanswered one (alert, mentor paused)',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+  },
+  'send-check-in-email': {
+    description: '"Still meeting?" to both of a drifting pair; "still available?" to a paused mentor',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+  },
+  'answer-check-in': {
+    description:
+      'One-click answers to "still meeting?" (yes, pause, end) and a paused mentor\u2019s "I am available"',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    http: [
+      { method: 'GET', path: '/v1/check-ins' },
+      { method: 'POST', path: '/v1/check-ins' },
+      { method: 'GET', path: '/v1/check-ins/resume' },
+      { method: 'POST', path: '/v1/check-ins/resume' },
+    ],
+  },
   'alert-coordinator': {
     description:
-      'Alerts a program coordinator (two low ratings) or the safeguarding contact (crisis language)',
+      'Alerts a program coordinator (two low ratings, a drifting pair) or the safeguarding contact (crisis language)',
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
     partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
   },
@@ -230,6 +295,78 @@ export const functionSpecs = {
     description: 'Sends an email that waited for the morning, a pause or the frequency cap, if still wanted',
     access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
     partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+  },
+  'send-digest': {
+    description:
+      'Sends a digest of the nudges held back at the frequency cap, as one email of what is still wanted',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+  },
+  'plan-group-sessions': {
+    description:
+      'Group sessions: plans the first when a member is seated, the next as one falls due, cancels on GroupClosed',
+    access: ['table:get', 'table:put', 'table:update'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+  },
+  'send-session-email': {
+    description:
+      'Group session reminders with a calendar invite and attendance links; cancellations of invites',
+    access: [
+      'table:get',
+      'table:put',
+      'table:update',
+      'table:delete',
+      'table:query',
+      'email:send',
+      'secret:read',
+    ],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+  },
+  'close-group': {
+    description: 'Coordinators close a peer group: nobody more is seated, emits GroupClosed',
+    access: ['table:get', 'table:put'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    http: [{ method: 'POST', path: '/v1/admin/orgs/{orgId}/groups/{groupId}/close', auth: 'iam' }],
+  },
+  'update-directory': {
+    description:
+      'Directory listings: works a listing out again on each seat, match or closing (daily, every listing), emits DirectoryEntryChanged',
+    access: ['table:get', 'table:put', 'table:query', 'table:query-lookup'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    lookupPartitions: [anyIn.organisations],
+    timeoutSeconds: 300,
+  },
+  'list-directory': {
+    description: 'The public nonprofit and university directories: filtered, paged, cacheable listings',
+    access: ['table:get', 'table:query-lookup'],
+    partitions: [anyIn.organisation],
+    lookupPartitions: [anyIn.directory],
+    http: [
+      { method: 'GET', path: '/v1/directories/{directory}' },
+      { method: 'OPTIONS', path: '/v1/directories/{directory}' },
+    ],
+  },
+  'check-listing': {
+    description: '"Still running?" to a listed group\u2019s contact every 90 days, with one-click answers',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+  },
+  'answer-listing-check': {
+    description:
+      'One-click answers to "still running?": confirms the listing (shown again if hidden), or closes the group',
+    access: ['table:get', 'table:put', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    http: [
+      { method: 'GET', path: '/v1/listing-checks' },
+      { method: 'POST', path: '/v1/listing-checks' },
+    ],
+  },
+  'deliver-webhook': {
+    description:
+      'Delivers each DirectoryEntryChanged to its organisation\u2019s webhook, signed with its key',
+    access: ['table:get', 'secret:read'],
+    partitions: [anyIn.organisation],
+    timeoutSeconds: 15,
   },
 } as const satisfies Record<string, FunctionSpec>;
 

@@ -23,18 +23,30 @@ import { logRetentionFor, removalPolicyFor, resourceName } from './stage';
 const publicRoutes: Partial<Record<FunctionName, string>> = {
   'create-signup':
     'The signup form is embedded on organisations\u2019 public websites and posted by anonymous visitors; abuse is limited by stage throttling and by the double opt-in email.',
+  'serve-signup-form':
+    'The embeddable form\u2019s script, configuration and pages are loaded by anonymous visitors of organisations\u2019 websites; they are read-only and public (an organisation\u2019s name, programs, consent text), and the configuration answers browsers only for the organisation\u2019s own origins.',
   'verify-participant':
     'Followed from a link in an email by a participant who has no account; the request is authorised by the signed, expiring token in the link, checked by the function.',
+  'answer-check-in':
+    'Followed from a link in a "still meeting?" or "still available?" email by a participant who has no account; authorised by the signed token in the link, which names the match (or program) and the person.',
   rematch:
     'Followed from a link in a match email by a participant who has no account; authorised by the signed token in the link, which names the match and the person.',
   'log-meeting':
+    'Followed from a link in a meeting (or group session) reminder by a participant who has no account; authorised by the signed token in the link, which names the meeting and the person.',
+  'reschedule-meeting':
     'Followed from a link in a meeting reminder by a participant who has no account; authorised by the signed token in the link, which names the meeting and the person.',
+  'mark-goal':
+    'Followed from a link in a meeting reminder by a participant who has no account; authorised by the signed token in the link, which names the match and the person.',
   unsubscribe:
     'Followed from a link in an email, or POSTed by the mail client (RFC 8058 one-click), for a person who has no account; authorised by the signed token in the link.',
   'give-feedback':
     'Followed from a rating link in an email by a participant who has no account; authorised by the signed token in the link, which names the meeting and the person.',
   'leave-group':
     'Followed from a link in a group email by a member who has no account; authorised by the signed token in the link, which names the group and the person.',
+  'list-directory':
+    'The public nonprofit and university directories, read by anyone and embedded on any website; read-only, holding only what organisations publish about their groups and programs (no contact address, no participant).',
+  'answer-listing-check':
+    'Followed from a link in a "still running?" email by a group\u2019s contact, who has no account; authorised by the signed token in the link, which names the group.',
 };
 
 export interface PublicHttpApiProps {
@@ -55,7 +67,8 @@ export class PublicHttpApi extends Construct {
 
   constructor(scope: Construct, id: string, props: PublicHttpApiProps) {
     super(scope, id);
-    // CORS stays off: the embedded form posts cross-origin only once per-organisation origins are configured.
+    // No API-wide CORS: it would be one origin list for every organisation. The form's functions check each
+    // organisation's own origins and answer the OPTIONS preflight routes themselves (shared/http/cors.ts).
     this.api = new HttpApi(this, 'Api', {
       apiName: resourceName(props.stage),
       description: 'kindred public API',

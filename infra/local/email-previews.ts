@@ -3,6 +3,13 @@ import { describeMeetingTime } from '../../shared/domain/meetings';
 import type { Organisation } from '../../shared/domain/organisation';
 import { type CalendarMeeting, calendarInvite } from '../../shared/email/calendar';
 import {
+  driftingPairAlertEmail,
+  stillAvailableEmail,
+  stillMeetingEmail,
+} from '../../shared/email/check-in-templates';
+import { digestEmail } from '../../shared/email/digest-templates';
+import { listingCheckEmail } from '../../shared/email/directory-templates';
+import {
   feedbackRequestEmail,
   lowRatingsAlertEmail,
   safeguardingAlertEmail,
@@ -14,8 +21,13 @@ import {
   matchEndedEmail,
   matchMadeEmail,
 } from '../../shared/email/match-templates';
-import { meetingCancelledEmail, meetingReminderEmail } from '../../shared/email/meeting-templates';
+import {
+  meetingCancelledEmail,
+  meetingMovedEmail,
+  meetingReminderEmail,
+} from '../../shared/email/meeting-templates';
 import { type MilestoneName, milestoneEmail } from '../../shared/email/milestone-templates';
+import { sessionCancelledEmail, sessionReminderEmail } from '../../shared/email/session-templates';
 import {
   alreadySignedUpEmail,
   type Branding,
@@ -309,6 +321,8 @@ export const emailPreviews = (baseUrl = 'http://127.0.0.1:3000'): EmailPreview[]
         links: {
           held: link('/v1/meetings/log', '&status=held'),
           skipped: link('/v1/meetings/log', '&status=skipped'),
+          reschedule: link('/v1/meetings/reschedule'),
+          goal: link('/v1/goals'),
         },
       },
       invite('REQUEST', 0),
@@ -328,9 +342,48 @@ export const emailPreviews = (baseUrl = 'http://127.0.0.1:3000'): EmailPreview[]
         links: {
           held: link('/v1/meetings/log', '&status=held'),
           skipped: link('/v1/meetings/log', '&status=skipped'),
+          reschedule: link('/v1/meetings/reschedule'),
+          goal: link('/v1/goals'),
         },
       },
       { ...invite('REQUEST', 2), timezone: PRIYA.timezone },
+    ),
+    preview(
+      meetingMovedEmail,
+      'moved-by-other',
+      'The other person moved the meeting: the updated invite (same UID, a higher SEQUENCE), naming who moved it.',
+      {
+        brand: university,
+        firstName: SAM.firstName,
+        otherFirstName: PRIYA.firstName,
+        moverFirstName: PRIYA.firstName,
+        movedByReader: false,
+        when: when(SAM.timezone),
+        previousWhen: describeMeetingTime(new Date('2026-11-23T18:00:00Z'), SAM.timezone),
+        durationMinutes: 45,
+        links: { reschedule: link('/v1/meetings/reschedule') },
+      },
+      {
+        ...invite('REQUEST', 1),
+        description: `${invite('REQUEST', 1).description} Moved by ${PRIYA.firstName}.`,
+      },
+    ),
+    preview(
+      meetingMovedEmail,
+      'moved-by-reader',
+      'The confirmation to the person who moved it, in their own time zone.',
+      {
+        brand: university,
+        firstName: PRIYA.firstName,
+        otherFirstName: SAM.firstName,
+        moverFirstName: PRIYA.firstName,
+        movedByReader: true,
+        when: when(PRIYA.timezone),
+        previousWhen: describeMeetingTime(new Date('2026-11-23T18:00:00Z'), PRIYA.timezone),
+        durationMinutes: 45,
+        links: { reschedule: link('/v1/meetings/reschedule') },
+      },
+      { ...invite('REQUEST', 1), timezone: PRIYA.timezone },
     ),
     preview(
       meetingCancelledEmail,
@@ -390,6 +443,98 @@ export const emailPreviews = (baseUrl = 'http://127.0.0.1:3000'): EmailPreview[]
       groupName: circle,
       leaveLink: link('/v1/groups/leave'),
       position: 3,
+    }),
+    preview(
+      listingCheckEmail,
+      'default',
+      'Every 90 days, to a listed group\u2019s contact: still running? yes / update / closed.',
+      {
+        brand: nonprofit,
+        groupName: circle,
+        directory: 'nonprofit',
+        hideAfterDays: 30,
+        links: {
+          yes: link('/v1/listing-checks', '&answer=yes'),
+          update: link('/v1/listing-checks', '&answer=update'),
+          closed: link('/v1/listing-checks', '&answer=closed'),
+        },
+      },
+    ),
+    preview(
+      sessionReminderEmail,
+      'default',
+      'The reminder before a group session, with its calendar invite (REQUEST) naming only the reader.',
+      {
+        brand: nonprofit,
+        firstName: SAM.firstName,
+        groupName: circle,
+        when: when(SAM.timezone),
+        durationMinutes: 90,
+        links: {
+          attended: link('/v1/sessions/attend', '&status=held'),
+          cantMake: link('/v1/sessions/attend', '&status=skipped'),
+        },
+      },
+      {
+        ...invite('REQUEST', 0),
+        uid: 'preview-session-1@kindred',
+        durationMinutes: 90,
+        summary: circle,
+        description: `A session of ${circle}, with ${nonprofit.orgName}.`,
+        organizer: { name: nonprofit.orgName, email: FROM },
+        attendees: [{ name: SAM.name, email: SAM.email }],
+      },
+    ),
+    preview(
+      sessionCancelledEmail,
+      'group-closed',
+      'The group closed: the invite of its next session is cancelled (CANCEL, a higher SEQUENCE).',
+      { brand: nonprofit, firstName: PRIYA.firstName, groupName: circle, when: when(PRIYA.timezone) },
+      {
+        ...invite('CANCEL', 1),
+        uid: 'preview-session-1@kindred',
+        durationMinutes: 90,
+        timezone: PRIYA.timezone,
+        summary: circle,
+        description: `A session of ${circle}, with ${nonprofit.orgName}.`,
+        organizer: { name: nonprofit.orgName, email: FROM },
+        attendees: [{ name: PRIYA.name, email: PRIYA.email }],
+      },
+    ),
+
+    // Digests of nudges held back at the frequency cap
+    preview(
+      digestEmail,
+      'default',
+      'Two emails held back at the frequency cap, each by its subject with its own links.',
+      {
+        brand: university,
+        firstName: PRIYA.firstName,
+        items: [
+          {
+            subject: `You have a new mentee: ${SAM.firstName}`,
+            actions: [{ lead: 'Not the right match?', label: 'Ask for a new one', url: link('/v1/rematch') }],
+          },
+          {
+            subject: `Your first meeting with ${SAM.firstName} — well done!`,
+            actions: [],
+          },
+        ],
+      },
+    ),
+    preview(digestEmail, 'one-item', 'A digest that kept one email (the others were no longer wanted).', {
+      brand: nonprofit,
+      firstName: SAM.firstName,
+      items: [
+        {
+          subject: `How was your meeting with ${PRIYA.firstName}?`,
+          actions: RATINGS.map((rating) => ({
+            lead: `${rating} out of 5:`,
+            label: RATING_WORDS[rating],
+            url: link('/v1/feedback', `&rating=${rating}`),
+          })),
+        },
+      ],
     }),
 
     // Feedback
@@ -464,6 +609,64 @@ export const emailPreviews = (baseUrl = 'http://127.0.0.1:3000'): EmailPreview[]
         brand: { orgName: 'Riverside Peer Network' },
         person: { participantId: 'p-preview-erased' },
         at: '24 November 2026, 19:05 UTC',
+      },
+    ),
+
+    // Check-ins for drifting pairs
+    preview(
+      stillMeetingEmail,
+      'default',
+      'No meeting logged for three cadence periods: "still meeting?" with yes / pause / end.',
+      {
+        brand: university,
+        programName: mentoring,
+        firstName: SAM.firstName,
+        otherFirstName: PRIYA.firstName,
+        quietFor: '6 weeks',
+        breakFor: '4 weeks',
+        links: {
+          stillMeeting: link('/v1/check-ins', '&answer=still-meeting'),
+          pause: link('/v1/check-ins', '&answer=pause'),
+          end: link('/v1/check-ins', '&answer=end'),
+        },
+      },
+    ),
+    preview(
+      stillAvailableEmail,
+      'default',
+      'To a mentor paused from new matches after nobody answered: one link to confirm.',
+      {
+        brand: nonprofit,
+        programName: programName(NONPROFIT, 'peer-mentoring'),
+        firstName: PRIYA.firstName,
+        confirmLink: link('/v1/check-ins/resume'),
+      },
+    ),
+    preview(
+      driftingPairAlertEmail,
+      'default',
+      'To the program coordinator: a pair left "still meeting?" unanswered; the mentor is paused.',
+      {
+        brand: university,
+        programName: mentoring,
+        mentor: { name: PRIYA.name, email: PRIYA.email, participantId: 'p-preview-priya' },
+        mentee: { name: SAM.name, email: SAM.email, participantId: 'p-preview-sam' },
+        askedAt: '24 November 2026, 15:00 UTC',
+        quietFor: '10 weeks',
+        mentorPaused: true,
+        matchId: 'm-preview-3',
+      },
+    ),
+    preview(
+      driftingPairAlertEmail,
+      'already-paused',
+      'The same alert for a mentor already paused by another pair, their mentee no longer on record.',
+      {
+        brand: nonprofit,
+        mentor: { name: PRIYA.name, email: PRIYA.email, participantId: 'p-preview-priya' },
+        mentee: { participantId: 'p-preview-erased' },
+        mentorPaused: false,
+        matchId: 'm-preview-4',
       },
     ),
   ];

@@ -25,7 +25,7 @@ const runtime = await startLocalRuntime({
   dataDir,
   fresh: values.fresh,
   port,
-  ports: { dynamodb: 8000, ses: 8005, aws: 4010 },
+  ports: { dynamodb: 8000, ses: 8005, aws: 4010, demo: port + 1 },
 }).catch((error: NodeJS.ErrnoException) => {
   const reason =
     error.code === 'EADDRINUSE'
@@ -39,7 +39,9 @@ const e = runtime.endpoints();
 console.log(`
 kindred is running (${((Date.now() - started) / 1000).toFixed(1)} s). State is kept in .kindred/ (npm start -- --fresh to start empty).
 
+  Demo site      ${e.demo}   (an organisation's page on another origin, with the signup form embedded)
   API            ${e.api}
+  Embed snippets ${e.embedSnippets}?org=demo-university
   Try a signup   curl -X POST ${e.api}/v1/orgs/demo-university/signups \\
                    -H 'content-type: application/json' \\
                    -d '{"email":"ada@example.org","name":"Ada","role":"mentee","timezone":"Europe/London","consent":true,

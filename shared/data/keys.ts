@@ -37,6 +37,8 @@ export const keys = {
   meetingsOfMatch: (matchId: string) => `MEETING#${matchId}-`,
   /** A pair's months-together milestones: one item on the due index at the next anniversary. */
   anniversary: (orgId: string, matchId: string) => ({ pk: `${ORG}${orgId}`, sk: `ANNIVERSARY#${matchId}` }),
+  /** A pair's check-in: on the due index at its next "still meeting?" or escalation (see data/check-ins.ts). */
+  checkIn: (orgId: string, matchId: string) => ({ pk: `${ORG}${orgId}`, sk: `CHECKIN#${matchId}` }),
   /** A milestone reached, kept so each is reached once. */
   milestone: (orgId: string, subjectId: string, milestone: string) => ({
     pk: `${ORG}${orgId}`,
@@ -65,10 +67,30 @@ export const keys = {
   }),
   /** The waitlist in order: `GROUP#<group>#WAIT#<zero-padded sequence>`. */
   groupWaitlistPrefix: (groupId: string) => `GROUP#${groupId}#WAIT#`,
+  /**
+   * A public directory listing of one of the organisation's groups or programs (see data/directory.ts); on the
+   * lookup index under its directory while visible, and on the due index at its next "still running?" check.
+   */
+  directoryEntry: (orgId: string, entryId: string) => ({ pk: `${ORG}${orgId}`, sk: `DIRECTORY#${entryId}` }),
+  directoryEntriesPrefix: 'DIRECTORY#',
+  /** Lookup-index partition of a directory's visible listings. */
+  directory: (directory: string) => `${PARTITIONS.directory}${directory}`,
   /** One person's email preferences: categories unsubscribed from, a pause, the nudges recently sent. */
   recipient: (orgId: string, participantId: string) => ({
     pk: `${ORG}${orgId}`,
     sk: `RECIPIENT#${participantId}`,
+  }),
+  /**
+   * A person's digests of capped nudges (see data/digests.ts): which one is collecting and which emails were
+   * folded, and each digest with what it lists. Under the person's recipient key, so erasure finds them.
+   */
+  digestLedger: (orgId: string, participantId: string) => ({
+    pk: `${ORG}${orgId}`,
+    sk: `RECIPIENT#${participantId}#DIGESTS`,
+  }),
+  digest: (orgId: string, participantId: string, digestId: string) => ({
+    pk: `${ORG}${orgId}`,
+    sk: `RECIPIENT#${participantId}#DIGEST#${digestId}`,
   }),
   /**
    * An address that gets nothing more (hard bounce, complaint), keyed by its pseudonym (see email-hash.ts) and

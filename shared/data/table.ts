@@ -30,6 +30,8 @@ export const PARTITIONS = {
   suppression: 'SUPPRESSION#',
   /** The lookup index's partition of every organisation (`ORGS#all`): what daily sweeps walk. */
   organisations: 'ORGS#',
+  /** The lookup index's partition of each public directory (`DIRECTORY#university`): its visible listings. */
+  directory: 'DIRECTORY#',
 } as const;
 
 /** Outbox items' partition key prefix; the relay's stream filter selects them. */

@@ -5,7 +5,16 @@ import { PARTITIONS } from '../data/table';
  * fall due in, so an hourly sweep reads one or two small partitions instead of scanning the table.
  */
 
-export type DueKind = 'verify-reminder' | 'outbox-redrive' | 'meeting-due' | 'anniversary' | 'nudge-due';
+export type DueKind =
+  | 'verify-reminder'
+  | 'outbox-redrive'
+  | 'meeting-due'
+  | 'anniversary'
+  | 'nudge-due'
+  | 'digest-due'
+  | 'check-in'
+  | 'session-due'
+  | 'listing-check';
 
 const HOUR_MS = 3_600_000;
 

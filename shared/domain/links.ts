@@ -38,7 +38,11 @@ export const UNSUBSCRIBE_LINK_TTL_SECONDS = 400 * 24 * 3600;
 export const RESCHEDULE_PURPOSE = 'reschedule';
 /** "Still meeting? yes / pause / end" for a drifting pair; the subject is `<matchId>:<participantId>`. */
 export const CHECK_IN_PURPOSE = 'check-in';
+/** "Still available? confirm" to a mentor paused after an unanswered check-in; the subject is `<programId>:<participantId>`. */
+export const RESUME_MATCHING_PURPOSE = 'resume-matching';
 /** "I was there" from a group session reminder; the subject is `<meetingId>:<participantId>`. */
 export const ATTEND_SESSION_PURPOSE = 'attend-session';
+/** "Still running? yes / update / closed" to a directory group's contact; the subject is the group's id. */
+export const LISTING_CHECK_PURPOSE = 'listing-check';
 /** "I reached a goal" (a milestone the person marks); the subject is `<matchId>:<participantId>`. */
 export const GOAL_PURPOSE = 'goal';

@@ -137,6 +137,75 @@ export const recordMeetingMilestones = async (
   return { outcome: 'recorded', held, reached, alreadyReached };
 };
 
+/** The subject a member's session milestones are kept under: the person within the group. */
+export const sessionMilestoneSubject = (groupId: string, participantId: string) =>
+  `${groupId}#${participantId}`;
+
+export interface SessionMilestoneDeps {
+  sessions: { attendedCount(orgId: string, groupId: string, participantId: string): Promise<number> };
+  meetings: Pick<MeetingStore, 'reached' | 'reach'>;
+}
+
+export type SessionMilestonesOutcome = {
+  outcome: 'recorded';
+  attended: number;
+  reached: MilestoneName[];
+  alreadyReached: MilestoneName[];
+};
+
+/**
+ * MeetingLogged (held) of a group session: counts the sessions the member was at and reaches every session
+ * milestone the count has passed and the member has not reached yet, each once per person and group.
+ */
+export const recordSessionMilestones = async (
+  deps: SessionMilestoneDeps,
+  ref: { orgId: string; groupId: string; participantId: string },
+  now: Date,
+): Promise<SessionMilestonesOutcome> => {
+  const subject = sessionMilestoneSubject(ref.groupId, ref.participantId);
+  const [attended, already] = await Promise.all([
+    deps.sessions.attendedCount(ref.orgId, ref.groupId, ref.participantId),
+    deps.meetings.reached(ref.orgId, subject),
+  ]);
+  const reached: MilestoneName[] = [];
+  const lost: MilestoneName[] = [];
+  for (const milestone of milestonesDue(SESSION_MILESTONES, attended, already)) {
+    const event = milestoneReached(
+      ref.orgId,
+      milestone,
+      { participantIds: [ref.participantId], groupId: ref.groupId },
+      now,
+    );
+    if (await deps.meetings.reach(ref.orgId, subject, milestone, event, now)) reached.push(milestone);
+    else lost.push(milestone);
+  }
+  const alreadyReached = SESSION_MILESTONES.map((s) => s.milestone).filter(
+    (m) => already.includes(m) || lost.includes(m),
+  );
+  return { outcome: 'recorded', attended, reached, alreadyReached };
+};
+
+export type ProgramCompletedOutcome =
+  | { outcome: 'not-completed' }
+  | { outcome: 'reached' | 'already-reached' };
+
+/** MatchEnded: a pair that ended because they completed the program reach 'program-completed', once. */
+export const recordProgramCompleted = async (
+  deps: Pick<MilestoneDeps, 'meetings'>,
+  ended: Pick<EventDetail<'MatchEnded'>, 'orgId' | 'matchId' | 'mentorId' | 'menteeId' | 'reason'>,
+  now: Date,
+): Promise<ProgramCompletedOutcome> => {
+  if (ended.reason !== 'completed') return { outcome: 'not-completed' };
+  const event = milestoneReached(
+    ended.orgId,
+    'program-completed',
+    { participantIds: [ended.mentorId, ended.menteeId], matchId: ended.matchId },
+    now,
+  );
+  const stored = await deps.meetings.reach(ended.orgId, ended.matchId, 'program-completed', event, now);
+  return { outcome: stored ? 'reached' : 'already-reached' };
+};
+
 /* ---------- The celebration emails ---------- */
 
 /** Milestones of a relationship going on: hollow once it has ended. */
@@ -170,15 +239,20 @@ export interface MilestoneEmailPlan {
 
 /** One email per person the milestone names, each under its own key. */
 export const planMilestoneEmails = (
-  reached: Pick<EventDetail<'MilestoneReached'>, 'milestone' | 'participantIds' | 'matchId' | 'groupId'>,
+  reached: Pick<
+    EventDetail<'MilestoneReached'>,
+    'milestone' | 'participantIds' | 'matchId' | 'groupId' | 'goalId'
+  >,
 ): MilestoneEmailPlan[] => {
   const subject = milestoneSubject(reached);
+  // Each goal is its own achievement: a pair's second goal is celebrated too.
+  const milestone = reached.goalId ? `${reached.milestone}#${reached.goalId}` : reached.milestone;
   return [...new Set(reached.participantIds)].map((participantId) => ({
     participantId,
     key: [
       'MilestoneReached',
       subject,
-      reached.milestone,
+      milestone,
       participantId,
       milestoneEmail.name,
       `v${milestoneEmail.version}`,

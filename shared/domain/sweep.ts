@@ -1,4 +1,6 @@
 import { isDetailType } from '../events/catalogue';
+import { handOverCheckIn } from './check-ins';
+import { handOverListingCheck } from './directory';
 import { bucketsToSweep, dueSortKey, hourBucket } from './due-work';
 import { anniversaryAt, nextAnniversary } from './meetings';
 import type { DueEntry, DueWorkStore } from './ports';
@@ -67,7 +69,34 @@ const handOver = (store: DueWorkStore, entry: DueEntry, now: Date) => {
           },
         },
         now,
-        // Only a meeting still planned is announced (one logged early, or cancelled, is not).
+        // Only a meeting still planned is announced (one logged early, or cancelled, is not), and only as
+        // read: one moved meanwhile is announced by its own new entry, with its new time and sequence.
+        {
+          expression: '#status = :planned AND #sequence = :sequence',
+          values: { ':planned': 'planned', ':sequence': sequence },
+          names: { '#status': 'status', '#sequence': 'sequence' },
+        },
+      );
+    }
+    case 'session-due': {
+      const { orgId, meetingId, groupId, startsAt, sequence } = entry as DueEntry &
+        Record<'orgId' | 'meetingId' | 'groupId' | 'startsAt', string> & { sequence: number };
+      return store.handOver(
+        entry,
+        {
+          detailType: 'MeetingDue',
+          detail: {
+            version: 1,
+            orgId,
+            occurredAt: now.toISOString(),
+            meetingId,
+            groupId,
+            startsAt,
+            sequence,
+          },
+        },
+        now,
+        // Only a session still planned is announced (one of a closed group is not).
         {
           expression: '#status = :planned',
           values: { ':planned': 'planned' },
@@ -113,6 +142,28 @@ const handOver = (store: DueWorkStore, entry: DueEntry, now: Date) => {
           detail: { version: 1, orgId, occurredAt: now.toISOString(), participantId, deferralId },
         },
         now,
+      );
+    }
+    case 'check-in':
+      return handOverCheckIn(store, entry, now);
+    case 'listing-check':
+      return handOverListingCheck(store, entry, now);
+    case 'digest-due': {
+      const { orgId, participantId, digestId } = entry as DueEntry &
+        Record<'orgId' | 'participantId' | 'digestId', string>;
+      return store.handOver(
+        entry,
+        {
+          detailType: 'DigestDue',
+          detail: { version: 1, orgId, occurredAt: now.toISOString(), participantId, digestId },
+        },
+        now,
+        // A digest already sent or dropped is not announced again.
+        {
+          expression: '#status IN (:open, :closed)',
+          values: { ':open': 'open', ':closed': 'closed' },
+          names: { '#status': 'status' },
+        },
       );
     }
     case 'outbox-redrive': {

@@ -153,6 +153,8 @@ export const catalogue = {
     participantIds: z.array(Id).min(1),
     matchId: Id.optional(),
     groupId: Id.optional(),
+    /** `goal-achieved`: which of the pair's goals (a digest of its words, never the words). */
+    goalId: Id.optional(),
   }).describe('A person or pair reached a milestone; each is reached once.'),
 
   FeedbackGiven: detail({
@@ -222,6 +224,16 @@ export const catalogue = {
     kind: z.enum(['group', 'program']),
     change: z.enum(['created', 'updated', 'hidden', 'shown', 'removed']),
   }).describe('A public directory listing changed.'),
+
+  ListingCheckDue: detail({
+    groupId: Id,
+    /** `ask`: "still running?" to the group's contact; `hide`: that ask went unanswered for 30 days. */
+    stage: z.enum(['ask', 'hide']),
+    /** The ask this is about (for `ask`, the ask now). */
+    askedAt: z.iso.datetime(),
+  }).describe(
+    'A listed peer group is due its "still running?" check, or an unanswered check hides its listing.',
+  ),
 
   NudgeDue: detail({
     participantId: Id,

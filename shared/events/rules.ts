@@ -24,7 +24,15 @@ export type TargetFunction =
   | 'suppress-address'
   | 'send-feedback-request'
   | 'alert-coordinator'
-  | 'send-deferred-email';
+  | 'watch-drift'
+  | 'send-check-in-email'
+  | 'send-deferred-email'
+  | 'send-digest'
+  | 'plan-group-sessions'
+  | 'send-session-email'
+  | 'update-directory'
+  | 'check-listing'
+  | 'deliver-webhook';
 
 export interface EventRule {
   name: string;
@@ -47,6 +55,38 @@ const onDetailTypes = (...detailTypes: DetailType[]) => ({
 });
 
 export const eventRules: readonly EventRule[] = [
+  {
+    name: 'drift-watch',
+    description:
+      'Arm a pair\u2019s check-in when matched, move it on with each held meeting, stop it when the match ends',
+    eventPattern: {
+      $or: [
+        onDetailTypes('MatchMade', 'MatchEnded'),
+        { ...onDetailTypes('MeetingLogged'), detail: { status: ['held'], matchId: [{ exists: true }] } },
+      ],
+    },
+    target: 'watch-drift',
+  },
+  {
+    name: 'check-in-escalations',
+    description: 'Alert the coordinator and pause the mentor when a pair left "still meeting?" unanswered',
+    eventPattern: { ...onDetailTypes('CheckInDue'), detail: { stage: ['escalate'] } },
+    target: 'watch-drift',
+  },
+  {
+    name: 'check-in-emails',
+    description: 'Ask both of a drifting pair "still meeting?"; ask a paused mentor "still available?"',
+    eventPattern: {
+      $or: [{ ...onDetailTypes('CheckInDue'), detail: { stage: ['ask'] } }, onDetailTypes('MatchingPaused')],
+    },
+    target: 'send-check-in-email',
+  },
+  {
+    name: 'rematch-after-resume',
+    description: 'Match a paused mentor again as soon as they confirm they are still available',
+    eventPattern: onDetailTypes('MatchingResumed'),
+    target: 'match-participant',
+  },
   {
     name: 'signup-emails',
     description:
@@ -105,8 +145,8 @@ export const eventRules: readonly EventRule[] = [
   {
     name: 'meeting-emails',
     description:
-      'Remind both people of a meeting with a calendar invite; cancel the invite of a cancelled one',
-    eventPattern: onDetailTypes('MeetingDue', 'MeetingCancelled'),
+      'Remind both people of a meeting with a calendar invite; update it when moved, cancel it when cancelled',
+    eventPattern: onDetailTypes('MeetingDue', 'MeetingRescheduled', 'MeetingCancelled'),
     target: 'send-meeting-email',
   },
   {
@@ -143,6 +183,71 @@ export const eventRules: readonly EventRule[] = [
     eventPattern: onDetailTypes('NudgeDue'),
     target: 'send-deferred-email',
   },
+  {
+    name: 'digests',
+    description: 'Send a digest of the nudges held back at the frequency cap, once the cap has room',
+    eventPattern: onDetailTypes('DigestDue'),
+    target: 'send-digest',
+  },
+  {
+    name: 'group-session-plans',
+    description:
+      'Start a group\u2019s session plan when a member is seated, plan the next session as one falls due, cancel on closing',
+    eventPattern: {
+      $or: [
+        onDetailTypes('GroupJoined', 'GroupClosed'),
+        { ...onDetailTypes('MeetingDue'), detail: { groupId: [{ exists: true }] } },
+      ],
+    },
+    target: 'plan-group-sessions',
+  },
+  {
+    name: 'group-session-emails',
+    description:
+      'Remind each seated member of a group session with a calendar invite; cancel the invites of a cancelled one',
+    eventPattern: {
+      ...onDetailTypes('MeetingDue', 'MeetingCancelled'),
+      detail: { groupId: [{ exists: true }] },
+    },
+    target: 'send-session-email',
+  },
+  {
+    name: 'program-completed',
+    description: 'Celebrate a pair that completed the program',
+    eventPattern: { ...onDetailTypes('MatchEnded'), detail: { reason: ['completed'] } },
+    target: 'record-milestones',
+  },
+  {
+    name: 'directory-listings',
+    description:
+      'Keep directory listings true: seats, open mentor slots, closed groups, listings left unconfirmed',
+    eventPattern: {
+      $or: [
+        onDetailTypes(
+          'GroupJoined',
+          'GroupWaitlisted',
+          'GroupLeft',
+          'GroupClosed',
+          'MatchMade',
+          'MatchEnded',
+        ),
+        { ...onDetailTypes('ListingCheckDue'), detail: { stage: ['hide'] } },
+      ],
+    },
+    target: 'update-directory',
+  },
+  {
+    name: 'listing-checks',
+    description: 'Ask a listed group\u2019s contact "still running?" with one-click answers',
+    eventPattern: { ...onDetailTypes('ListingCheckDue'), detail: { stage: ['ask'] } },
+    target: 'check-listing',
+  },
+  {
+    name: 'org-webhooks',
+    description: 'Deliver each directory change to its organisation\u2019s webhook, signed with its key',
+    eventPattern: onDetailTypes('DirectoryEntryChanged'),
+    target: 'deliver-webhook',
+  },
 ];
 
 export const scheduleRules: readonly ScheduleRule[] = [
@@ -158,5 +263,12 @@ export const scheduleRules: readonly ScheduleRule[] = [
       'Daily: ask a whole-pool run of every mentoring program (rolling leftovers, cohorts on their date)',
     schedule: 'rate(1 day)',
     target: 'run-matching',
+  },
+  {
+    name: 'directory-sync',
+    description:
+      'Daily: work out every organisation\u2019s directory listings again (new groups, changed settings)',
+    schedule: 'rate(1 day)',
+    target: 'update-directory',
   },
 ];

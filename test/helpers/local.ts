@@ -41,11 +41,18 @@ const toDaytime = async (base: string) => {
 };
 
 /** Starts the local runtime inside the test, on free ports and a temporary state folder. */
-export const startTestRuntime = async (options: LocalRuntimeOptions & { daytime?: boolean } = {}) => {
+export const startTestRuntime = async (
+  options: LocalRuntimeOptions & {
+    daytime?: boolean;
+    /** The test stops and starts again on the same state: keep the table on disk too. */
+    restartable?: boolean;
+  } = {},
+) => {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kindred-test-'));
   const runtime = await startWithFreePorts({
     port: 0,
     retry: { attempts: 3, baseDelayMs: 20 },
+    tableInMemory: !options.restartable,
     ...options,
     dataDir,
   });

@@ -13,7 +13,7 @@ const client = (endpoint: string) =>
 describe('a stop and a start lose nothing (local runtime)', () => {
   it('delivers an event whose item was stored before the stop, exactly once', async () => {
     // Prepare: a signup accepted, then the platform stopped at once, mid-flow
-    const first = await startTestRuntime();
+    const first = await startTestRuntime({ restartable: true });
     const body = signupBody();
     const response = await first.post('/v1/orgs/demo-university/signups', body);
     expect(response.status).toBe(202);
@@ -23,6 +23,7 @@ describe('a stop and a start lose nothing (local runtime)', () => {
     const { api, dynamodb, ses, eventbridge } = first.runtime.endpoints();
     const portOf = (url: string) => Number(new URL(url).port);
     const second = await startTestRuntime({
+      restartable: true,
       dataDir: first.dataDir,
       port: portOf(api),
       ports: { dynamodb: portOf(dynamodb), ses: portOf(ses), aws: portOf(eventbridge) },

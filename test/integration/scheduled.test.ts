@@ -39,10 +39,10 @@ describe('the local clock runs what would have fired (local runtime)', () => {
 
     // Assess
     expect(early.fired.length).toBeGreaterThanOrEqual(35);
-    // The hourly sweep, and the daily matching run once a day.
+    // The hourly sweep, and the daily rules (matching, directory sync) once a day each.
     const others = early.fired.filter((f) => f.rule !== 'sweep-due-work').map((f) => f.rule);
-    expect(new Set(others)).toEqual(new Set(['daily-matching']));
-    expect(others.length).toBeLessThanOrEqual(2);
+    expect(new Set(others)).toEqual(new Set(['daily-matching', 'directory-sync']));
+    expect(others.length).toBeLessThanOrEqual(4);
     expect(subjectsEarly).toEqual(['Please confirm your email for Northfield University']);
     expect(subjectsAfterTwoDays).toEqual([
       'Please confirm your email for Northfield University',

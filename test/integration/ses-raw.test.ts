@@ -87,6 +87,7 @@ describe('raw emails with a calendar invite (local runtime)', () => {
       headers: email.headers,
       calendar: { method: 'REQUEST', ics },
       at: expect.any(String),
+      sentAt: expect.any(String),
     });
     const event = new ICAL.Event(
       new ICAL.Component(ICAL.parse(found?.calendar?.ics ?? '')).getFirstSubcomponent('vevent') ?? undefined,
@@ -132,6 +133,7 @@ describe('raw emails with a calendar invite (local runtime)', () => {
       html: email.content.html,
       headers: email.headers,
       at: expect.any(String),
+      sentAt: expect.any(String),
     });
   });
 });

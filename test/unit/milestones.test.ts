@@ -203,6 +203,16 @@ describe('planMilestoneEmails', () => {
     ]);
   });
 
+  it('keys each goal of a pair on its own, so a second goal is celebrated too', () => {
+    const keys = ['0123456789abcdef', 'fedcba9876543210'].map(
+      (goalId) => planMilestoneEmails({ ...pairReached('goal-achieved'), goalId })[0]?.key,
+    );
+    expect(keys).toEqual([
+      `MilestoneReached:${MATCH_ID}:goal-achieved#0123456789abcdef:${MENTOR_ID}:milestone:v1`,
+      `MilestoneReached:${MATCH_ID}:goal-achieved#fedcba9876543210:${MENTOR_ID}:milestone:v1`,
+    ]);
+  });
+
   it('never plans two emails for a person named twice', () => {
     expect(
       planMilestoneEmails({ milestone: 'goal-achieved', participantIds: ['member-1', 'member-1'] }),
