@@ -237,7 +237,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
 
     /** Waits until everything stored has been relayed and every delivery has run (a delivery may store more). */
     settle = async () => {
-      await reaper.reapEvery(6 * 3_600_000);
+      // DynamoDB deletes expired items within days, not at once: a pass per local day is as faithful.
+      await reaper.reapEvery(24 * 3_600_000);
       for (let round = 0; round < 10; round++) {
         await relay.drained();
         await bus.idle();
@@ -315,7 +316,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
             return true;
           }
           const moved = await clock.advance(ms, { exact: input?.exact === true });
-          await reaper.reap();
+          await reaper.reapEvery(24 * 3_600_000);
           await settle();
           sendJson(res, 200, moved);
           return true;

@@ -15,6 +15,9 @@ export const sweepDueWork = async (store: DueWorkStore, now: Date) => {
   const counts = { due: 0, handedOver: 0, unknown: 0 };
   // Once a bucket stays open, the cursor must not pass it, so no later bucket is marked finished either.
   let open = false;
+  // The cursor moves once, past the last finished bucket: a sweep catching up on a day writes it once, not
+  // 24 times (a crash before the write only means those buckets are read again; hand-overs are idempotent).
+  let finished: string | undefined;
   for (const bucket of bucketsToSweep(now, await store.lastFinishedBucket())) {
     let unknown = 0;
     for await (const entry of store.due(bucket, now)) {
@@ -26,8 +29,9 @@ export const sweepDueWork = async (store: DueWorkStore, now: Date) => {
     counts.unknown += unknown;
     // A bucket holding work this code does not know stays open for the code that will.
     open ||= unknown > 0;
-    if (bucket < current && !open) await store.finishBucket(bucket);
+    if (bucket < current && !open) finished = bucket;
   }
+  if (finished) await store.finishBucket(finished);
   return counts;
 };
 
