@@ -19,7 +19,7 @@ export const buildEmbed = async (outDir = WEB_DIST) => {
     bundle: true,
     minify: true,
     format: 'iife',
-    target: ['es2020', 'chrome90', 'firefox90', 'safari15'],
+    target: ['chrome90', 'firefox90', 'safari15'],
     legalComments: 'none',
     charset: 'utf8',
     write: false,

@@ -1,4 +1,5 @@
 import type { FormConfig } from '../shared/domain/signup-form';
+import { type Attrs, h } from './dom';
 import {
   accessibleAccent,
   choiceLabel,
@@ -23,19 +24,6 @@ import { styles } from './styles';
  * problem in a focused summary on submit, and ends on "Check your email". Native controls only, so it is
  * operable by keyboard and announced by screen readers without extra scripting.
  */
-
-type Attrs = Record<string, string | boolean | undefined>;
-type Child = Node | string | undefined | false;
-
-const h = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]) => {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === true) el.setAttribute(name, '');
-    else if (typeof value === 'string') el.setAttribute(name, value);
-  }
-  for (const child of children) if (child) el.append(child);
-  return el;
-};
 
 const DAYS: [string, string][] = [
   ['mon', 'Monday'],

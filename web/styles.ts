@@ -38,3 +38,21 @@ button.secondary{background:#fff;color:var(--accent)}
 [hidden]{display:none!important}
 @media (prefers-reduced-motion:no-preference){button,input,select{transition:border-color .15s,box-shadow .15s}}
 `;
+
+/** The directory widget: the form's look, plus the filter grid and the result cards. */
+export const directoryStyles = (accent: string) => `${styles(accent)}
+:host{max-width:none}
+.filters{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:0 1rem}
+.filters input[type=text],.filters select{max-width:none}
+.results{list-style:none;margin:0 0 1rem;padding:0;display:grid;gap:.75rem}
+article{border:1px solid #c8c8c8;border-left:6px solid var(--accent);border-radius:6px;padding:.75rem 1rem}
+.org{color:#4a4a4a;margin:0}
+.seats{font-weight:700}
+.seats.full{color:#8a1c00}
+dl{margin:.25rem 0 .75rem}
+dl div{display:flex;flex-wrap:wrap;gap:0 .5rem}
+dt{font-weight:600}
+dt::after{content:":"}
+dd{margin:0}
+a.join{display:inline-block;background:var(--accent);color:#fff;font-weight:600;border-radius:4px;padding:.45rem .9rem;text-decoration:underline}
+`;

@@ -107,7 +107,10 @@ const embedScript = async (event: APIGatewayProxyEventV2): Promise<APIGatewayPro
 
 const configWithCors = withOrgCors({ organisations, platformUrl: apiUrl, methods: ['GET'] }, config);
 
-/** One function for the form's public pieces: its script, configuration, iframe page and snippets page. */
+/**
+ * One function for the form's public pieces: its script (which carries the directory widget too),
+ * configuration, iframe page and snippets page.
+ */
 export const handler = async (
   event: APIGatewayProxyEventV2,
   context: Context,

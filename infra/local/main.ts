@@ -39,7 +39,7 @@ const e = runtime.endpoints();
 console.log(`
 kindred is running (${((Date.now() - started) / 1000).toFixed(1)} s). State is kept in .kindred/ (npm start -- --fresh to start empty).
 
-  Demo site      ${e.demo}   (an organisation's page on another origin, with the signup form embedded)
+  Demo site      ${e.demo}   (an organisation's page on another origin, with the signup form and directory embedded)
   API            ${e.api}
   Embed snippets ${e.embedSnippets}?org=demo-university
   Try a signup   curl -X POST ${e.api}/v1/orgs/demo-university/signups \\

@@ -1,9 +1,11 @@
+import { directoryOf } from '../domain/directory';
 import type { Organisation } from '../domain/organisation';
 import { escapeHtml } from './html';
 
 /**
  * The pages around the embedded form: the iframe variant (a whole page holding the same element, for sites
- * that allow no third-party scripts) and the copy-paste snippets page for organisations.
+ * that allow no third-party scripts) and the copy-paste snippets page for organisations, which also gives the
+ * directory widget's tag.
  */
 
 const PAGE_STYLE =
@@ -11,6 +13,10 @@ const PAGE_STYLE =
 
 export const scriptSnippet = (apiUrl: string, orgId: string) =>
   `<script src="${apiUrl}/embed.js" data-org="${orgId}" async></script>`;
+
+/** The directory widget: the organisation's own listings (or the whole directory without `orgId`). */
+export const directorySnippet = (apiUrl: string, directory: string, orgId?: string) =>
+  `<script src="${apiUrl}/embed.js" data-directory="${directory}"${orgId ? ` data-org="${orgId}"` : ''} async></script>`;
 
 export const iframeSnippet = (apiUrl: string, orgId: string, orgName = 'our organisation') =>
   `<iframe src="${apiUrl}/v1/orgs/${orgId}/form.html" title="Sign up with ${orgName}" style="width:100%;max-width:42rem;height:70rem;border:0" loading="lazy"></iframe>`;
@@ -60,5 +66,19 @@ ${code(iframeSnippet(apiUrl, orgId, org?.name))}
 <h2>Your own element</h2>
 <p>Load the script once without <code>data-org</code>, then place the element wherever you like:</p>
 ${code(`<script src="${apiUrl}/embed.js" async></script>\n<kindred-signup org="${orgId}"></kindred-signup>`)}
+${directorySection(apiUrl, org)}
 </main></body></html>`;
+};
+
+/** The directory widget's part of the snippets page: its tag, or why an organisation has none. */
+const directorySection = (apiUrl: string, org: Organisation | undefined) => {
+  const directory = org ? directoryOf(org.kind) : 'university';
+  if (!directory) {
+    return '<h2>The directory of your groups</h2>\n<p>Company programs are internal: they are in no public directory.</p>';
+  }
+  const code = (text: string) => `<pre><code>${escapeHtml(text)}</code></pre>`;
+  return `<h2>The directory of your groups</h2>
+<p>Paste this where your peer-support groups and programs should be listed, with their open seats, next session and a join link. It needs no allowed origin: the directory is public. The seat counts refresh every minute while the page is open.</p>
+${code(directorySnippet(apiUrl, directory, org?.orgId ?? 'ORG_ID'))}
+<p>Leave out <code>data-org</code> to show every organisation in the ${escapeHtml(directory)} directory${org ? '' : ' (or use <code>data-directory="nonprofit"</code>)'}. The widget can be placed as an element too: <code>${escapeHtml(`<kindred-directory directory="${directory}" org="${org?.orgId ?? 'ORG_ID'}"></kindred-directory>`)}</code>.</p>`;
 };

@@ -1,11 +1,16 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, linkIn, startTestRuntime, type TestRuntime } from '../helpers/local';
+import {
+  ARTIFACTS,
+  accessibilityViolations,
+  focused,
+  launchChromium,
+  newPage as pageIn,
+  tabTo,
+} from './browser';
 
 /**
  * A visitor of an organisation's website, in a real browser (Debian's Chromium, headless): the demo page on
@@ -13,33 +18,14 @@ import { eventually, linkIn, startTestRuntime, type TestRuntime } from '../helpe
  * email. Screenshots are kept in test-artifacts/e2e/.
  */
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-  (path): path is string => !!path && existsSync(path),
-);
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts/e2e');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 let local: TestRuntime;
 let browser: Browser;
 let elsewhere: Server;
 let elsewhereUrl: string;
 
 beforeAll(async () => {
-  if (!CHROMIUM) throw new Error('Chromium not found: apt-get install chromium (or set CHROMIUM_PATH)');
-  mkdirSync(ARTIFACTS, { recursive: true });
   local = await startTestRuntime();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   // A third origin no demo organisation allows, embedding the form all the same.
   elsewhere = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -57,54 +43,10 @@ afterAll(async () => {
   await local?.stop();
 });
 
-const newPage = async () => {
-  const context = await browser.newContext({
-    timezoneId: 'Europe/London',
-    locale: 'en-GB',
-    viewport: { width: 1100, height: 900 },
-  });
-  return context.newPage();
-};
-
-/** The focused element, looking into shadow roots: its id, or its tag when it has none. */
-const focused = (page: Page) =>
-  page.evaluate(() => {
-    let active = document.activeElement;
-    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
-    return active?.id || active?.tagName.toLowerCase() || '';
-  });
-
-/** Presses Tab until the element with this id has focus, as a keyboard user moves through the page. */
-const tabTo = async (page: Page, id: string) => {
-  for (let presses = 0; presses < 80; presses++) {
-    if ((await focused(page)) === id) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`#${id} was never reached with Tab`);
-};
+const newPage = () => pageIn(browser);
 
 /** axe-core on the form inside its shadow root: the serious and critical violations. */
-const accessibilityViolations = async (page: Page) => {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            context: unknown,
-            options: unknown,
-          ) => Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run(
-      { include: [['kindred-signup']] },
-      { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-    );
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-};
+const formViolations = (page: Page) => accessibilityViolations(page, 'kindred-signup');
 
 describe('the embedded signup form in a browser', () => {
   it('is filled and sent with the keyboard alone on the demo organisation page, and the email arrives', async () => {
@@ -118,7 +60,7 @@ describe('the embedded signup form in a browser', () => {
       .toBe(1);
     expect(new URL(page.url()).origin).not.toBe(new URL(local.base).origin);
     await page.screenshot({ path: `${ARTIFACTS}/1-form.png`, fullPage: true });
-    expect(await accessibilityViolations(page)).toEqual([]);
+    expect(await formViolations(page)).toEqual([]);
 
     // Act: send it empty first, then fill every required field
     await tabTo(page, 'k-choice-0');
@@ -146,7 +88,7 @@ describe('the embedded signup form in a browser', () => {
     expect(await form.locator('#k-name').getAttribute('aria-invalid')).toBe('true');
     expect(await form.locator('#k-name-error').textContent()).toBe('Error: Enter your name');
     await page.screenshot({ path: `${ARTIFACTS}/2-errors.png`, fullPage: true });
-    expect(await accessibilityViolations(page)).toEqual([]);
+    expect(await formViolations(page)).toEqual([]);
 
     // The summary's links take the keyboard to each field.
     await page.keyboard.press('Tab');

@@ -24,7 +24,9 @@ describe('the signup form over HTTP', () => {
     expect(page.status).toBe(200);
     expect(demoOrigin).not.toBe(new URL(local.base).origin);
     expect(html).toContain(`<script src="${local.base}/embed.js" data-org="demo-university" async></script>`);
-    expect(html).toMatch(/DIRECTORY WIDGET GOES HERE/);
+    expect(html).toContain(
+      `<script src="${local.base}/embed.js" data-directory="university" data-org="demo-university" async></script>`,
+    );
     const script = await local.api('/embed.js');
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');

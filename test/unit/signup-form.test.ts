@@ -264,7 +264,7 @@ describe('the organisation\u2019s colour', () => {
   });
 });
 
-describe('embed.js', () => {
+describe('embed.js (the form and the directory widget)', () => {
   it(`stays within its budget of ${EMBED_BUDGET_GZIP_BYTES / 1024} KB gzipped`, async () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'kindred-embed-'));
