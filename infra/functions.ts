@@ -68,8 +68,8 @@ const anyIn = Object.fromEntries(
 export const functionSpecs = {
   'create-signup': {
     description: 'Accepts a signup form: stores the participant and its consent, emits ParticipantSignedUp',
-    access: ['table:get', 'table:put', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.outbox],
+    access: ['table:get', 'table:put', 'table:update', 'secret:read'],
+    partitions: [anyIn.organisation, anyIn.outbox, anyIn.rateLimit],
     http: [
       { method: 'POST', path: '/v1/orgs/{orgId}/signups' },
       { method: 'OPTIONS', path: '/v1/orgs/{orgId}/signups' },

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
-import { emailHasher } from '../../shared/adapters/email-hash';
+import { emailHasher, platformSecret } from '../../shared/adapters/email-hash';
 import { readEnv } from '../../shared/config';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { dynamoOutbox } from '../../shared/data/outbox';
 import { dynamoParticipants } from '../../shared/data/participants';
+import { dynamoRateLimiter } from '../../shared/data/rate-limits';
+import type { Organisation } from '../../shared/domain/organisation';
 import { SignupForm, signUp } from '../../shared/domain/signup';
 import { Id } from '../../shared/events/catalogue';
 import { withOrgCors } from '../../shared/http/cors';
+import { admitSignup, readSignupLimits } from '../../shared/http/rate-limit';
 import { httpHandler } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID, PUBLIC_API_URL } = readEnv([
@@ -22,6 +25,11 @@ const deps = {
   outbox: dynamoOutbox(documents, TABLE_NAME),
   ids: { next: () => randomUUID() },
 };
+const admission = {
+  limiter: dynamoRateLimiter(documents, TABLE_NAME),
+  limits: readSignupLimits(),
+  secret: () => platformSecret(TOKEN_SECRET_ID),
+};
 
 /**
  * Every accepted signup takes at least this long to answer, so a repeated address (which does a little
@@ -31,9 +39,17 @@ const RESPONSE_FLOOR_MS = 120;
 
 const accept = httpHandler(
   { path: z.object({ orgId: Id }), body: SignupForm },
-  async ({ path, body, now }) => {
+  async ({ path, body, now, event }) => {
+    // Counted once the signup is valid and its organisation known, before anything is stored or sent.
+    const admit = (org: Organisation) =>
+      admitSignup(admission, {
+        sourceIp: event.requestContext.http.sourceIp,
+        orgId: org.orgId,
+        own: org.signupLimits,
+        now,
+      });
     const [accepted] = await Promise.all([
-      signUp(deps, path.orgId, body, now),
+      signUp({ ...deps, admit }, path.orgId, body, now),
       new Promise((resolve) => setTimeout(resolve, RESPONSE_FLOOR_MS)),
     ]);
     return { status: 202, body: accepted };

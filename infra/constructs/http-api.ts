@@ -1,7 +1,8 @@
-import { Validations } from 'aws-cdk-lib';
+import { Lazy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnRoute,
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpStage,
@@ -14,6 +15,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionName, HttpRoute } from '../functions';
+import { routeThrottle, stageThrottle, type Throttle } from '../throttling';
 import { logRetentionFor, removalPolicyFor, resourceName } from './stage';
 
 /**
@@ -22,7 +24,7 @@ import { logRetentionFor, removalPolicyFor, resourceName } from './stage';
  */
 const publicRoutes: Partial<Record<FunctionName, string>> = {
   'create-signup':
-    'The signup form is embedded on organisations\u2019 public websites and posted by anonymous visitors; abuse is limited by stage throttling and by the double opt-in email.',
+    'The signup form is embedded on organisations\u2019 public websites and posted by anonymous visitors; abuse is limited by route throttling, by per-address and per-organisation signup limits in the function (429 before anything is stored or sent) and by the double opt-in email.',
   'serve-signup-form':
     'The embeddable form\u2019s script, configuration and pages are loaded by anonymous visitors of organisations\u2019 websites; they are read-only and public (an organisation\u2019s name, programs, consent text), and the configuration answers browsers only for the organisation\u2019s own origins.',
   'verify-participant':
@@ -51,19 +53,22 @@ const publicRoutes: Partial<Record<FunctionName, string>> = {
 
 export interface PublicHttpApiProps {
   stage: string;
-  /** Steady-state requests per second for the whole stage. */
-  rateLimit?: number;
-  /** Burst of requests the stage absorbs above the rate. */
-  burstLimit?: number;
+  /** Each route's throttle unless it has its own (infra/throttling.ts); defaults to `stageThrottle`. */
+  throttle?: Throttle;
 }
 
-/** The public HTTP API (API Gateway v2, `$default` stage) with access logs and stage-wide throttling. */
+/** The public HTTP API (API Gateway v2, `$default` stage) with access logs, and throttling per route. */
 export class PublicHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   /** Base URL without a trailing slash, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
   readonly url: string;
   private readonly integrations = new Map<IFunction, HttpLambdaIntegration>();
+  /** Route keys with a throttle of their own (the stage's `RouteSettings`). */
+  private readonly routeSettings: Record<
+    string,
+    { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+  > = {};
 
   constructor(scope: Construct, id: string, props: PublicHttpApiProps) {
     super(scope, id);
@@ -82,7 +87,7 @@ export class PublicHttpApi extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit ?? 50, burstLimit: props.burstLimit ?? 100 },
+      throttle: props.throttle ?? stageThrottle,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         // Route templates, not paths with query strings (tokens) and no source IPs: nothing personal is logged.
@@ -100,6 +105,10 @@ export class PublicHttpApi extends Construct {
           }),
         ),
       },
+    });
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    cfnStage.routeSettings = Lazy.any({
+      produce: () => (Object.keys(this.routeSettings).length ? this.routeSettings : undefined),
     });
     this.url = this.api.apiEndpoint;
   }
@@ -119,6 +128,15 @@ export class PublicHttpApi extends Construct {
       integration,
       authorizer: route.auth === 'iam' ? new HttpIamAuthorizer() : undefined,
     });
+    const throttle = routeThrottle(functionName, route);
+    if (created && throttle) {
+      this.routeSettings[`${route.method} ${route.path}`] = {
+        ThrottlingRateLimit: throttle.rateLimit,
+        ThrottlingBurstLimit: throttle.burstLimit,
+      };
+      // Route settings name routes by key: CloudFormation must create the route first.
+      this.stage.node.addDependency(created);
+    }
     if (route.auth === 'iam') return;
     const reason = publicRoutes[functionName];
     if (created && reason)

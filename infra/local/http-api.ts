@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type FunctionName, functionSpecs } from '../functions';
+import { type FunctionName, functionSpecs, type HttpRoute } from '../functions';
+import { routeThrottle, stageThrottle, type Throttle } from '../throttling';
 
 /**
  * The HTTP API as API Gateway (HTTP API, payload 2.0) runs it: each request becomes the same event Lambda
@@ -18,9 +20,11 @@ interface Route {
   pattern: RegExp;
   names: string[];
   target: FunctionName;
+  throttle: Throttle;
 }
 
-const compile = (method: string, path: string, target: FunctionName): Route => {
+const compile = (route: HttpRoute, target: FunctionName): Route => {
+  const { method, path } = route;
   const names: string[] = [];
   const source = path
     .split('/')
@@ -31,12 +35,40 @@ const compile = (method: string, path: string, target: FunctionName): Route => {
       return param[2] ? '(.+)' : '([^/]+)';
     })
     .join('/');
-  return { routeKey: `${method} ${path}`, method, pattern: new RegExp(`^${source}$`), names, target };
+  return {
+    routeKey: `${method} ${path}`,
+    method,
+    pattern: new RegExp(`^${source}$`),
+    names,
+    target,
+    throttle: routeThrottle(target, route) ?? stageThrottle,
+  };
 };
 
 export const routes: Route[] = Object.entries(functionSpecs).flatMap(([name, spec]) =>
-  ('http' in spec ? spec.http : []).map((r) => compile(r.method, r.path, name as FunctionName)),
+  ('http' in spec ? (spec.http as readonly HttpRoute[]) : []).map((r) => compile(r, name as FunctionName)),
 );
+
+/**
+ * API Gateway's throttling as it works there: a token bucket per route, shared by all callers, holding
+ * `burstLimit` tokens and refilled at `rateLimit` a second, on real time (the movable clock would refill it).
+ */
+export const routeThrottles = (elapsedMs: () => number = () => performance.now()) => {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return (routeKey: string, throttle: Throttle) => {
+    const now = elapsedMs();
+    const bucket = buckets.get(routeKey) ?? { tokens: throttle.burstLimit, at: now };
+    bucket.tokens = Math.min(
+      throttle.burstLimit,
+      bucket.tokens + ((now - bucket.at) / 1000) * throttle.rateLimit,
+    );
+    bucket.at = now;
+    buckets.set(routeKey, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  };
+};
 
 export const matchRoute = (method: string, path: string) => {
   for (const route of routes) {
@@ -177,6 +209,7 @@ export const startHttpApi = async (options: {
   /** Routes of the local runtime itself (`/_local/*`, `/health`); answers false when not theirs. */
   localRoutes: LocalRoutes;
 }): Promise<{ url: string; server: Server; stop(): Promise<void> }> => {
+  const admit = routeThrottles();
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -186,6 +219,9 @@ export const startHttpApi = async (options: {
       const matched = matchRoute(req.method ?? 'GET', url.pathname);
       if (!matched) return sendJson(res, 404, { message: 'Not Found' });
       if (matched === 'malformed') return sendJson(res, 400, { message: 'Bad Request' });
+      if (!admit(matched.route.routeKey, matched.route.throttle)) {
+        return sendJson(res, 429, { message: 'Too Many Requests' });
+      }
       const event = toEvent(req, url, body, matched.route.routeKey, matched.params, options.now());
       writeResult(res, await options.invoke(matched.route.target, event));
     } catch (error) {

@@ -11,6 +11,7 @@ import { dynamoOrganisations } from '../../shared/data/organisations';
 import { tableDefinition } from '../../shared/data/table';
 import { SES_FEEDBACK_RULE, SimulatedFeedback, sesFeedbackEvent } from '../../shared/domain/suppression';
 import { eventRules, scheduleRules } from '../../shared/events/rules';
+import { SIGNUP_LIMITS_VARIABLE, type SignupLimits } from '../../shared/http/rate-limit';
 import { buildEmbed } from '../../web/build';
 import { startAwsEndpoint } from './aws-endpoint';
 import { createLocalClock, parseAdvance } from './clock';
@@ -49,6 +50,11 @@ export interface LocalRuntimeOptions {
    * about a sixth faster, for tests that never start twice on the same state.
    */
   tableInMemory?: boolean;
+  /**
+   * create-signup's per-address and per-organisation limits in place of the platform's defaults (which
+   * `npm start` keeps); test suites that sign many people up from this one address raise them.
+   */
+  signupLimits?: Partial<SignupLimits>;
 }
 
 const REGION = 'eu-west-1';
@@ -143,6 +149,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
       POWERTOOLS_SERVICE_NAME: 'kindred',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      [SIGNUP_LIMITS_VARIABLE]: options.signupLimits ? JSON.stringify(options.signupLimits) : '',
     });
 
     const sdk = {

@@ -97,6 +97,14 @@ export const keys = {
    * across organisations: SES reports the address, not who it belongs to.
    */
   suppression: (emailHash: string) => ({ pk: `${PARTITIONS.suppression}${emailHash}`, sk: 'ADDRESS' }),
+  /**
+   * One fixed window's hit counter of a rate limit: `subject` is an organisation id or a client address's
+   * pseudonym, never an address itself; a new window is a new item, and old ones expire.
+   */
+  rateWindow: (scope: string, subject: string, windowStart: Date) => ({
+    pk: `${PARTITIONS.rateLimit}${scope}#${subject}`,
+    sk: `WINDOW#${windowStart.toISOString()}`,
+  }),
 };
 
 const poolPrefix = (programId: string, role: string) => `POOL#${programId}#${role}#`;

@@ -32,6 +32,8 @@ export const PARTITIONS = {
   organisations: 'ORGS#',
   /** The lookup index's partition of each public directory (`DIRECTORY#university`): its visible listings. */
   directory: 'DIRECTORY#',
+  /** Rate-limit counters of the public signup path (per client address, per organisation), one per window. */
+  rateLimit: 'RATE#',
 } as const;
 
 /** Outbox items' partition key prefix; the relay's stream filter selects them. */

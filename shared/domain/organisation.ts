@@ -91,6 +91,11 @@ export interface Organisation {
    * signed with its webhook key: `secretRef` names the key (see shared/domain/directory-webhooks.ts).
    */
   webhook?: { url: string; secretRef: string };
+  /**
+   * Signups per window in place of the platform's (see shared/http/rate-limit.ts): for a campus network or a
+   * signup desk, where many people share one address.
+   */
+  signupLimits?: { perAddress?: number; perOrganisation?: number };
 }
 
 export const findProgram = (org: Organisation, programId = org.defaultProgramId) =>

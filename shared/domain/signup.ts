@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Problem, problems } from '../http/problem';
-import { findProgram, type Program, rolesOf } from './organisation';
+import { findProgram, type Organisation, type Program, rolesOf } from './organisation';
 import { type Participant, SignupRequest } from './participant';
 import type { IdGenerator, OrganisationStore, Outbox, ParticipantStore } from './ports';
 
@@ -25,6 +25,8 @@ export interface SignupDeps {
   participants: ParticipantStore;
   outbox: Outbox;
   ids: IdGenerator;
+  /** Throws when the signup is over a rate limit; runs once the signup is valid, before anything is written. */
+  admit?: (org: Organisation) => Promise<void>;
 }
 
 /**
@@ -44,6 +46,7 @@ export const signUp = async (deps: SignupDeps, orgId: string, request: SignupReq
   if (misfits.length > 0) {
     throw new Problem(422, 'invalid-body', 'The request body has invalid fields', undefined, misfits);
   }
+  await deps.admit?.(org);
 
   const at = now.toISOString();
   const { email, name, role, timezone, programId: _ignored, consent: _agreed, ...profile } = request;

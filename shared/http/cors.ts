@@ -96,7 +96,13 @@ export const withOrgCors = (options: OrgCorsOptions, handler: Handler): Handler 
       const response = await handler(event, context);
       return {
         ...response,
-        headers: { ...response.headers, ...cors, vary: withVary(response.headers, 'Origin') },
+        headers: {
+          ...response.headers,
+          ...cors,
+          // The form tells a person how long to wait after a 429: a page may only read headers exposed to it.
+          'access-control-expose-headers': 'retry-after',
+          vary: withVary(response.headers, 'Origin'),
+        },
       };
     } catch (error) {
       if (error instanceof Problem) return { ...renderProblem(error, accept) };

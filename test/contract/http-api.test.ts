@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionName, type FunctionSpec, functionSpecs } from '../../infra/functions';
+import { routeThrottle, stageThrottle } from '../../infra/throttling';
 import {
   functionLogicalId,
   onlyResourceOfType,
@@ -56,7 +57,10 @@ describe('http api', () => {
     expect(stage).toMatchObject({
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+      DefaultRouteSettings: {
+        ThrottlingBurstLimit: stageThrottle.burstLimit,
+        ThrottlingRateLimit: stageThrottle.rateLimit,
+      },
     });
     const logs = stage.AccessLogSettings as { DestinationArn: unknown; Format: string };
     expect(template.Resources[referencedId(logs.DestinationArn)]?.Type).toBe('AWS::Logs::LogGroup');
@@ -64,6 +68,64 @@ describe('http api', () => {
     expect(format.requestId).toBe('$context.requestId');
     // Privacy by default: no source IPs, no paths with query strings (tokens) in the access log.
     expect(Object.values(format).join(' ')).not.toMatch(/sourceIp|\$context\.path|querystring/i);
+  });
+
+  describe('route throttling', () => {
+    const stageId = () => onlyResourceOfType(template, 'AWS::ApiGatewayV2::Stage');
+    const routeSettings = () =>
+      (template.Resources[stageId()]?.Properties?.RouteSettings ?? {}) as Record<
+        string,
+        { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+      >;
+    const routeIdOf = (routeKey: string) =>
+      resourcesOfType(template, 'AWS::ApiGatewayV2::Route').find(
+        ([, r]) => r.Properties?.RouteKey === routeKey,
+      )?.[0];
+
+    it('throttles the public signup POST tighter than the stage: 10 a second, bursts of 50', () => {
+      expect(routeSettings()['POST /v1/orgs/{orgId}/signups']).toStrictEqual({
+        ThrottlingRateLimit: 10,
+        ThrottlingBurstLimit: 50,
+      });
+    });
+
+    it('gives exactly the routes infra/throttling.ts names their own throttle, each tighter than the stage', () => {
+      const expected = Object.fromEntries(
+        (Object.entries(functionSpecs) as [FunctionName, FunctionSpec][]).flatMap(([name, spec]) =>
+          (spec.http ?? []).flatMap((route) => {
+            const throttle = routeThrottle(name, route);
+            return throttle
+              ? [
+                  [
+                    `${route.method} ${route.path}`,
+                    { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit },
+                  ],
+                ]
+              : [];
+          }),
+        ),
+      );
+      expect(routeSettings()).toStrictEqual(expected);
+      // Every link from an email is among them, the IAM routes never.
+      expect(Object.keys(expected)).toEqual(
+        expect.arrayContaining(['GET /v1/verify', 'POST /v1/orgs/{orgId}/signups']),
+      );
+      for (const [key, settings] of Object.entries(routeSettings())) {
+        expect(routes.some(([routeKey]) => routeKey === key)).toBe(true);
+        expect(settings.ThrottlingRateLimit).toBeLessThanOrEqual(stageThrottle.rateLimit);
+        expect(settings.ThrottlingBurstLimit).toBeLessThanOrEqual(stageThrottle.burstLimit);
+      }
+      const iamRoutes = (Object.values(functionSpecs) as FunctionSpec[]).flatMap((spec) =>
+        (spec.http ?? []).filter((route) => route.auth === 'iam').map((r) => `${r.method} ${r.path}`),
+      );
+      for (const key of iamRoutes) expect(routeSettings()[key]).toBeUndefined();
+    });
+
+    it('is created after the routes its settings name (CloudFormation refuses settings for unknown routes)', () => {
+      const stage = template.Resources[stageId()] as { DependsOn?: string | string[] };
+      const dependsOn = [stage.DependsOn ?? []].flat();
+      for (const key of Object.keys(routeSettings())) expect(dependsOn).toContain(routeIdOf(key));
+    });
   });
 
   it('outputs the API URL', () => {

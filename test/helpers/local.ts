@@ -40,6 +40,13 @@ const toDaytime = async (base: string) => {
   });
 };
 
+/**
+ * Every test signs its people up from 127.0.0.1, dozens in a file: the per-address limit (5 in 10 minutes)
+ * would refuse them, so suites run with a high one. The per-organisation limit stays the platform's, and
+ * test/integration/signup-limits.test.ts runs with the real per-address one.
+ */
+const MANY_SIGNUPS_FROM_LOOPBACK = { perAddress: { limit: 10_000, windowSeconds: 600 } };
+
 /** Starts the local runtime inside the test, on free ports and a temporary state folder. */
 export const startTestRuntime = async (
   options: LocalRuntimeOptions & {
@@ -53,6 +60,7 @@ export const startTestRuntime = async (
     port: 0,
     retry: { attempts: 3, baseDelayMs: 20 },
     tableInMemory: !options.restartable,
+    signupLimits: MANY_SIGNUPS_FROM_LOOPBACK,
     ...options,
     dataDir,
   });
