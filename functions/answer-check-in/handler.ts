@@ -1,9 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
-import { platformSecret } from '../../shared/adapters/email-hash';
 import { matchingDeps } from '../../shared/adapters/matching-deps';
-import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoCheckIns } from '../../shared/data/check-ins';
 import { CheckInAnswer, PAIR_PAUSE_DAYS } from '../../shared/domain/check-ins';
@@ -13,8 +11,7 @@ import { participantNotFound, resumeMatching } from '../../shared/domain/matchin
 import { firstName } from '../../shared/email/templates';
 import { confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
-import { invalidLink } from '../../shared/http/link-problems';
-import { Problem } from '../../shared/http/problem';
+import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
 import { httpHandler, logger } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
@@ -25,37 +22,21 @@ const deps = {
   matchingDeps: matchingUseCases,
 };
 
-const Token = z.string().min(1).max(2048);
-const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
 const PAUSE_WEEKS = PAIR_PAUSE_DAYS / 7;
 
 /** The two ids the link names, for its purpose; the token is checked before anything is read. */
-const linkClaims = async (token: string, purpose: string, now: Date) => {
-  const secret = await platformSecret(TOKEN_SECRET_ID);
-  let claims: ReturnType<typeof verifyToken>;
-  try {
-    claims = verifyToken(secret, token, purpose, now);
-  } catch (error) {
-    if (error instanceof TokenError)
-      throw invalidLink(error, 'Your program coordinator can record your answer instead.');
-    throw error;
-  }
-  const subject = parseLinkSubject(claims.sub);
-  // A genuine token always names two ids: this one was signed for something else.
-  if (!subject) {
-    throw new Problem(
-      400,
-      'invalid-link',
-      'This link is not valid',
-      'Please use the link exactly as it came in the email.',
-      [{ pointer: '/token', detail: 'The token does not name a check-in' }],
-    );
-  }
-  return { orgId: claims.org, id: subject.relationshipId, participantId: subject.participantId };
+const idsOf = async (token: string, purpose: string, now: Date) => {
+  const { orgId, subject } = await linkClaims(TOKEN_SECRET_ID, token, now, {
+    purpose,
+    whenExpired: 'Your program coordinator can record your answer instead.',
+    parse: parseLinkSubject,
+    names: 'a check-in',
+  });
+  return { orgId, id: subject.relationshipId, participantId: subject.participantId };
 };
 
 const checkInClaims = async (token: string, now: Date): Promise<CheckInClaims> => {
-  const { orgId, id, participantId } = await linkClaims(token, CHECK_IN_PURPOSE, now);
+  const { orgId, id, participantId } = await idsOf(token, CHECK_IN_PURPOSE, now);
   return { orgId, matchId: id, participantId };
 };
 
@@ -65,12 +46,9 @@ const CHOICES: { value: CheckInAnswer; label: string }[] = [
   { value: 'end', label: 'It has run its course: end this match' },
 ];
 
-const wantsPage = (headers: Record<string, string | undefined>) =>
-  /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
-
 /** Link scanners in mail systems follow links: the GET only asks, preselecting the answer clicked. */
 const showQuestion = httpHandler(
-  { query: z.object({ token: Token, answer: CheckInAnswer.optional() }) },
+  { query: z.object({ token: LinkToken, answer: CheckInAnswer.optional() }) },
   async ({ query, now }) => {
     const claims = await checkInClaims(query.token, now);
     const { otherId } = await answerableCheckIn(deps, claims);
@@ -81,7 +59,7 @@ const showQuestion = httpHandler(
     const clicked = query.answer ?? 'still-meeting';
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html: confirmFormPage({
         title: 'Are you still meeting?',
         paragraphs: [
@@ -125,7 +103,7 @@ const THANKS: Record<CheckInAnswer, [string, string[]]> = {
 
 /** The person's button press (an HTML form), or an API client's JSON `{ token, answer }`. */
 const answer = httpHandler(
-  { body: z.strictObject({ token: Token, answer: CheckInAnswer }), form: true },
+  { body: z.strictObject({ token: LinkToken, answer: CheckInAnswer }), form: true },
   async ({ body, now, headers }) => {
     const claims = await checkInClaims(body.token, now);
     const result = await answerCheckIn(deps, claims, body.answer, now);
@@ -137,22 +115,22 @@ const answer = httpHandler(
       outcome: result.outcome,
     });
     if (!wantsPage(headers)) {
-      return { status: 200, headers: PRIVATE, body: { matchId: claims.matchId, ...result } };
+      return { status: 200, headers: LINK_PAGE_HEADERS, body: { matchId: claims.matchId, ...result } };
     }
     const [title, paragraphs] = THANKS[body.answer];
-    return { status: 200, headers: PRIVATE, html: htmlPage(title, paragraphs) };
+    return { status: 200, headers: LINK_PAGE_HEADERS, html: htmlPage(title, paragraphs) };
   },
 );
 
 /** "Still available?": the paused mentor's page; the button puts them back in the pool. */
-const showResume = httpHandler({ query: z.object({ token: Token }) }, async ({ query, now }) => {
-  const { orgId, participantId } = await linkClaims(query.token, RESUME_MATCHING_PURPOSE, now);
+const showResume = httpHandler({ query: z.object({ token: LinkToken }) }, async ({ query, now }) => {
+  const { orgId, participantId } = await idsOf(query.token, RESUME_MATCHING_PURPOSE, now);
   const person = await deps.matching.participant(orgId, participantId);
   if (!person?.matching) throw participantNotFound();
   const org = await deps.organisations.get(orgId);
   return {
     status: 200,
-    headers: PRIVATE,
+    headers: LINK_PAGE_HEADERS,
     html: person.matching.paused
       ? confirmFormPage({
           title: 'Are you available to mentor someone new?',
@@ -172,15 +150,16 @@ const showResume = httpHandler({ query: z.object({ token: Token }) }, async ({ q
 });
 
 const resume = httpHandler(
-  { body: z.strictObject({ token: Token }), form: true },
+  { body: z.strictObject({ token: LinkToken }), form: true },
   async ({ body, now, headers }) => {
-    const { orgId, participantId } = await linkClaims(body.token, RESUME_MATCHING_PURPOSE, now);
+    const { orgId, participantId } = await idsOf(body.token, RESUME_MATCHING_PURPOSE, now);
     const outcome = await resumeMatching(deps, { orgId, participantId }, now);
     logger.info('matching resumed', { orgId, participantId, outcome });
-    if (!wantsPage(headers)) return { status: 200, headers: PRIVATE, body: { participantId, outcome } };
+    if (!wantsPage(headers))
+      return { status: 200, headers: LINK_PAGE_HEADERS, body: { participantId, outcome } };
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html: htmlPage('Thank you: you are available for new matches', [
         'We will email you as soon as we find someone for you.',
         'You can close this page.',

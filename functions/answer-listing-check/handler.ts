@@ -1,8 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
-import { platformSecret } from '../../shared/adapters/email-hash';
-import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoDirectory, dynamoDirectorySources } from '../../shared/data/directory';
 import { dynamoGroups } from '../../shared/data/groups';
@@ -17,8 +15,7 @@ import { LISTING_CHECK_PURPOSE } from '../../shared/domain/links';
 import { Id } from '../../shared/events/catalogue';
 import { confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
-import { invalidLink } from '../../shared/http/link-problems';
-import { Problem } from '../../shared/http/problem';
+import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
 import { httpHandler, logger } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
@@ -29,31 +26,15 @@ const deps = {
   groups: dynamoGroups(documents, TABLE_NAME),
 };
 
-const Token = z.string().min(1).max(2048);
-const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
-
 /** The group the link names; the token is checked before anything is read. */
 const checkClaims = async (token: string, now: Date) => {
-  const secret = await platformSecret(TOKEN_SECRET_ID);
-  let claims: ReturnType<typeof verifyToken>;
-  try {
-    claims = verifyToken(secret, token, LISTING_CHECK_PURPOSE, now);
-  } catch (error) {
-    if (error instanceof TokenError)
-      throw invalidLink(error, 'The next "still running?" email will bring a new link.');
-    throw error;
-  }
-  // A genuine token of this purpose always names a group: this one was signed for something else.
-  if (!Id.safeParse(claims.sub).success) {
-    throw new Problem(
-      400,
-      'invalid-link',
-      'This link is not valid',
-      'Please use the link exactly as it came in the email.',
-      [{ pointer: '/token', detail: 'The token does not name a group' }],
-    );
-  }
-  return { orgId: claims.org, groupId: claims.sub };
+  const { orgId, subject } = await linkClaims(TOKEN_SECRET_ID, token, now, {
+    purpose: LISTING_CHECK_PURPOSE,
+    whenExpired: 'The next "still running?" email will bring a new link.',
+    parse: (sub) => (Id.safeParse(sub).success ? sub : undefined),
+    names: 'a group',
+  });
+  return { orgId, groupId: subject };
 };
 
 const CHOICES: { value: ListingCheckAnswer; label: string }[] = [
@@ -62,19 +43,16 @@ const CHOICES: { value: ListingCheckAnswer; label: string }[] = [
   { value: 'closed', label: 'It has closed: take it out of the directory' },
 ];
 
-const wantsPage = (headers: Record<string, string | undefined>) =>
-  /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
-
 /** Mail scanners follow links: the GET only asks, preselecting the answer clicked. */
 const showQuestion = httpHandler(
-  { query: z.object({ token: Token, answer: ListingCheckAnswer.optional() }) },
+  { query: z.object({ token: LinkToken, answer: ListingCheckAnswer.optional() }) },
   async ({ query, now }) => {
     const ref = await checkClaims(query.token, now);
     const { org, group } = await checkedGroup(deps, ref);
     const clicked = query.answer ?? 'yes';
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html: confirmFormPage({
         title: `Is ${group.name} still running?`,
         paragraphs: [
@@ -97,7 +75,7 @@ const showQuestion = httpHandler(
 
 /** The contact's button press (an HTML form), or an API client's JSON `{ token, answer }`. */
 const answer = httpHandler(
-  { body: z.strictObject({ token: Token, answer: ListingCheckAnswer }), form: true },
+  { body: z.strictObject({ token: LinkToken, answer: ListingCheckAnswer }), form: true },
   async ({ body, now, headers }) => {
     const ref = await checkClaims(body.token, now);
     const { org, group } = await checkedGroup(deps, ref);
@@ -107,7 +85,11 @@ const answer = httpHandler(
         : await confirmListing(deps, ref, now);
     logger.info('listing check answered', { ...ref, answer: body.answer, outcome });
     if (!wantsPage(headers)) {
-      return { status: 200, headers: PRIVATE, body: { groupId: ref.groupId, answer: body.answer, outcome } };
+      return {
+        status: 200,
+        headers: LINK_PAGE_HEADERS,
+        body: { groupId: ref.groupId, answer: body.answer, outcome },
+      };
     }
     const coordinator = org.contacts?.coordinator;
     const pages: Record<ListingCheckAnswer, [string, string[]]> = {
@@ -139,7 +121,7 @@ const answer = httpHandler(
       ],
     };
     const [title, paragraphs] = pages[body.answer];
-    return { status: 200, headers: PRIVATE, html: htmlPage(title, paragraphs) };
+    return { status: 200, headers: LINK_PAGE_HEADERS, html: htmlPage(title, paragraphs) };
   },
 );
 

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
 import { platformSecret } from '../../shared/adapters/email-hash';
-import { issueToken, TokenError, verifyToken } from '../../shared/adapters/tokens';
+import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
@@ -27,8 +27,7 @@ import {
 } from '../../shared/domain/links';
 import { describeMeetingTime } from '../../shared/domain/meetings';
 import { firstName } from '../../shared/email/templates';
-import { invalidLink } from '../../shared/http/link-problems';
-import { Problem } from '../../shared/http/problem';
+import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
 import { httpHandler, logger } from '../../shared/middleware';
 import { DEFAULT_CRISIS_HELP, feedbackFormPage, feedbackThanksPage, NOT_A_CRISIS_SERVICE } from './pages';
 
@@ -45,47 +44,21 @@ const deps: FeedbackDeps = {
   newId: () => randomUUID(),
 };
 
-const Token = z.string().min(1).max(2048);
-
 /**
  * A comment of 2,000 characters, each up to 4 bytes of UTF-8 and tripled by form encoding, still fits; the
  * comment's own limit is checked on the characters.
  */
 const MAX_BODY_BYTES = 32 * 1024;
 
-/** Pages a link opens are nobody else's business: no referrer for the token, no index. */
-const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
-
-const secret = async () => {
-  const value = await platformSecret(TOKEN_SECRET_ID);
-  return value;
-};
-
 /** The meeting and person the link names; the token is checked before anything is read. */
-const linkClaims = async (token: string, now: Date): Promise<FeedbackClaims> => {
-  let claims: ReturnType<typeof verifyToken>;
-  try {
-    claims = verifyToken(await secret(), token, FEEDBACK_PURPOSE, now);
-  } catch (error) {
-    if (error instanceof TokenError)
-      throw invalidLink(
-        error,
-        'Rating links work for 30 days. You can still tell your program coordinator how it went.',
-      );
-    throw error;
-  }
-  const subject = parseLinkSubject(claims.sub);
-  // A genuine token always names a meeting and a person: this one was signed for something else.
-  if (!subject) {
-    throw new Problem(
-      400,
-      'invalid-link',
-      'This link is not valid',
-      'Please use the link exactly as it came in the email.',
-      [{ pointer: '/token', detail: 'The token does not name a meeting' }],
-    );
-  }
-  return { orgId: claims.org, meetingId: subject.relationshipId, participantId: subject.participantId };
+const feedbackClaims = async (token: string, now: Date): Promise<FeedbackClaims> => {
+  const { orgId, subject } = await linkClaims(TOKEN_SECRET_ID, token, now, {
+    purpose: FEEDBACK_PURPOSE,
+    whenExpired: 'Rating links work for 30 days. You can still tell your program coordinator how it went.',
+    parse: parseLinkSubject,
+    names: 'a meeting',
+  });
+  return { orgId, meetingId: subject.relationshipId, participantId: subject.participantId };
 };
 
 /** The person the link names, the other of the pair (by first name) and the organisation. */
@@ -107,7 +80,7 @@ const pageContext = async (claims: FeedbackClaims, rateable: RateableMeeting) =>
 /** The link that asks for a new match of this person in this match (the rematch page asks before it acts). */
 const rematchUrl = async (claims: FeedbackClaims, matchId: string, now: Date) => {
   const token = issueToken(
-    await secret(),
+    await platformSecret(TOKEN_SECRET_ID),
     { purpose: REMATCH_PURPOSE, orgId: claims.orgId, subject: linkSubject(matchId, claims.participantId) },
     now,
     RELATIONSHIP_LINK_TTL_SECONDS,
@@ -117,14 +90,14 @@ const rematchUrl = async (claims: FeedbackClaims, matchId: string, now: Date) =>
 
 /** Link scanners in mail systems follow links: the GET only asks, preselecting the rating clicked. */
 const showForm = httpHandler(
-  { query: z.object({ token: Token, rating: Rating.optional() }) },
+  { query: z.object({ token: LinkToken, rating: Rating.optional() }) },
   async ({ query, now, event }) => {
-    const claims = await linkClaims(query.token, now);
+    const claims = await feedbackClaims(query.token, now);
     const rateable = await rateableMeeting(deps, claims);
     const { person, otherFirstName, org } = await pageContext(claims, rateable);
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html: feedbackFormPage({
         orgName: org?.name ?? 'your organisation',
         colour: org?.branding?.colour,
@@ -142,12 +115,12 @@ const showForm = httpHandler(
 /** The person's button press (an HTML form), or an API client's JSON `{ token, rating, comment? }`. */
 const record = httpHandler(
   {
-    body: z.strictObject({ token: Token, rating: Rating, comment: Comment }),
+    body: z.strictObject({ token: LinkToken, rating: Rating, comment: Comment }),
     form: true,
     maxBodyBytes: MAX_BODY_BYTES,
   },
   async ({ body, now, headers }) => {
-    const claims = await linkClaims(body.token, now);
+    const claims = await feedbackClaims(body.token, now);
     // A link of someone no longer on record (erased) records nothing.
     if (!(await matching.participant(claims.orgId, claims.participantId))) throw feedbackMeetingNotFound();
     const outcome = await giveFeedback(deps, claims, { rating: body.rating, comment: body.comment }, now);
@@ -169,12 +142,10 @@ const record = httpHandler(
     const crisisHelp = org?.crisisHelp ?? DEFAULT_CRISIS_HELP;
     const rematch = outcome.offerRematch ? await rematchUrl(claims, match.matchId, now) : undefined;
 
-    const browser =
-      /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
-    if (!browser) {
+    if (!wantsPage(headers)) {
       return {
         status: 200,
-        headers: PRIVATE,
+        headers: LINK_PAGE_HEADERS,
         body: {
           feedbackId: outcome.feedbackId,
           meetingId: claims.meetingId,
@@ -188,7 +159,7 @@ const record = httpHandler(
     }
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html: feedbackThanksPage({
         orgName: org?.name ?? 'your organisation',
         colour: org?.branding?.colour,

@@ -1,8 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
-import { emailHasher, platformSecret } from '../../shared/adapters/email-hash';
-import { TokenError, verifyToken } from '../../shared/adapters/tokens';
+import { emailHasher } from '../../shared/adapters/email-hash';
 import { readEnv } from '../../shared/config';
 import { dynamoGroups } from '../../shared/data/groups';
 import { dynamoOrganisations } from '../../shared/data/organisations';
@@ -11,8 +10,7 @@ import { type LeaveClaims, leaveGroup, placeToLeave } from '../../shared/domain/
 import { LEAVE_GROUP_PURPOSE, parseLinkSubject } from '../../shared/domain/links';
 import { confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
-import { invalidLink } from '../../shared/http/link-problems';
-import { Problem } from '../../shared/http/problem';
+import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
 import { httpHandler } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
@@ -23,41 +21,25 @@ const deps = {
   groups: dynamoGroups(documents, TABLE_NAME),
 };
 
-const Token = z.string().min(1).max(2048);
-
 /** The group and person the link names; the token is checked before anything is read. */
-const linkClaims = async (token: string, now: Date): Promise<LeaveClaims> => {
-  const secret = await platformSecret(TOKEN_SECRET_ID);
-  let claims: ReturnType<typeof verifyToken>;
-  try {
-    claims = verifyToken(secret, token, LEAVE_GROUP_PURPOSE, now);
-  } catch (error) {
-    if (error instanceof TokenError)
-      throw invalidLink(error, 'Please ask the organisation to take you off the group instead.');
-    throw error;
-  }
-  const subject = parseLinkSubject(claims.sub);
-  // A genuine token always names a group and a person: this one was signed for something else.
-  if (!subject) {
-    throw new Problem(
-      400,
-      'invalid-link',
-      'This link is not valid',
-      'Please use the link exactly as it came in the email.',
-      [{ pointer: '/token', detail: 'The token does not name a group membership' }],
-    );
-  }
-  return { orgId: claims.org, groupId: subject.relationshipId, participantId: subject.participantId };
+const leaveClaims = async (token: string, now: Date): Promise<LeaveClaims> => {
+  const { orgId, subject } = await linkClaims(TOKEN_SECRET_ID, token, now, {
+    purpose: LEAVE_GROUP_PURPOSE,
+    whenExpired: 'Please ask the organisation to take you off the group instead.',
+    parse: parseLinkSubject,
+    names: 'a group membership',
+  });
+  return { orgId, groupId: subject.relationshipId, participantId: subject.participantId };
 };
 
 /** Link scanners in mail systems follow links: the GET only asks, and changes nothing. */
-const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ query, now, event }) => {
-  const claims = await linkClaims(query.token, now);
+const showForm = httpHandler({ query: z.object({ token: LinkToken }) }, async ({ query, now, event }) => {
+  const claims = await leaveClaims(query.token, now);
   const { group, place } = await placeToLeave(deps, claims);
   const org = await organisations.get(claims.orgId);
   return {
     status: 200,
-    headers: { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' },
+    headers: LINK_PAGE_HEADERS,
     html: confirmFormPage({
       title: `Leave ${group.name}?`,
       paragraphs:
@@ -80,13 +62,11 @@ const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ que
 
 /** The person's button press (an HTML form), or an API client's JSON `{ token }`. */
 const confirm = httpHandler(
-  { body: z.strictObject({ token: Token }), form: true },
+  { body: z.strictObject({ token: LinkToken }), form: true },
   async ({ body, now, headers }) => {
-    const claims = await linkClaims(body.token, now);
+    const claims = await leaveClaims(body.token, now);
     const left = await leaveGroup(deps, claims, now);
-    const browser =
-      /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
-    if (!browser) {
+    if (!wantsPage(headers)) {
       return { status: 200, body: { status: 'left', groupId: claims.groupId, from: left.from } };
     }
     return {

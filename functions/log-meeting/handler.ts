@@ -1,8 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
-import { platformSecret } from '../../shared/adapters/email-hash';
-import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoGroupSessions } from '../../shared/data/group-sessions';
 import { dynamoGroups } from '../../shared/data/groups';
@@ -29,8 +27,7 @@ import { describeMeetingTime } from '../../shared/domain/meetings';
 import { firstName } from '../../shared/email/templates';
 import { confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
-import { invalidLink } from '../../shared/http/link-problems';
-import { Problem } from '../../shared/http/problem';
+import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
 import { httpHandler, logger } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
@@ -44,38 +41,19 @@ const attendanceDeps = {
     (await groups.membership(orgId, groupId, participantId)) !== undefined,
 };
 
-const Token = z.string().min(1).max(2048);
-
-/** Pages a link opens are nobody else's business: no referrer for the token, no index. */
-const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
-
 /** The meeting (or session) and person the link names; the token is checked before anything is read. */
-const linkClaims = async (
+const meetingLinkClaims = async (
   token: string,
   now: Date,
   purpose = LOG_MEETING_PURPOSE,
 ): Promise<MeetingLogClaims> => {
-  const secret = await platformSecret(TOKEN_SECRET_ID);
-  let claims: ReturnType<typeof verifyToken>;
-  try {
-    claims = verifyToken(secret, token, purpose, now);
-  } catch (error) {
-    if (error instanceof TokenError)
-      throw invalidLink(error, 'You can still tell your program coordinator how the meeting went.');
-    throw error;
-  }
-  const subject = parseLinkSubject(claims.sub);
-  // A genuine token always names a meeting and a person: this one was signed for something else.
-  if (!subject) {
-    throw new Problem(
-      400,
-      'invalid-link',
-      'This link is not valid',
-      'Please use the link exactly as it came in the email.',
-      [{ pointer: '/token', detail: 'The token does not name a meeting' }],
-    );
-  }
-  return { orgId: claims.org, meetingId: subject.relationshipId, participantId: subject.participantId };
+  const { orgId, subject } = await linkClaims(TOKEN_SECRET_ID, token, now, {
+    purpose,
+    whenExpired: 'You can still tell your program coordinator how the meeting went.',
+    parse: parseLinkSubject,
+    names: 'a meeting',
+  });
+  return { orgId, meetingId: subject.relationshipId, participantId: subject.participantId };
 };
 
 /** The person the link names, and how a time reads for them (in their own zone). */
@@ -92,9 +70,9 @@ const CHOICES = [
 
 /** Link scanners in mail systems follow links: the GET only asks, preselecting the answer clicked. */
 const showForm = httpHandler(
-  { query: z.object({ token: Token, status: LoggedStatus.optional() }) },
+  { query: z.object({ token: LinkToken, status: LoggedStatus.optional() }) },
   async ({ query, now, event }) => {
-    const claims = await linkClaims(query.token, now);
+    const claims = await meetingLinkClaims(query.token, now);
     const { person, describe } = await readerOf(claims);
     const loggable = await loggableMeeting(deps, claims, now, describe);
     const [other, org] = await Promise.all([
@@ -109,7 +87,7 @@ const showForm = httpHandler(
     const clicked = query.status ?? 'held';
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html: confirmFormPage({
         title: 'Did you meet?',
         paragraphs: [
@@ -133,9 +111,9 @@ const showForm = httpHandler(
 
 /** The person's button press (an HTML form), or an API client's JSON `{ token, status }`. */
 const confirm = httpHandler(
-  { body: z.strictObject({ token: Token, status: LoggedStatus }), form: true },
+  { body: z.strictObject({ token: LinkToken, status: LoggedStatus }), form: true },
   async ({ body, now, headers }) => {
-    const claims = await linkClaims(body.token, now);
+    const claims = await meetingLinkClaims(body.token, now);
     const { describe } = await readerOf(claims);
     const logged = await logMeeting(deps, claims, body.status, now, describe);
     logger.info('meeting logged', {
@@ -145,18 +123,16 @@ const confirm = httpHandler(
       participantId: claims.participantId,
       status: body.status,
     });
-    const browser =
-      /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
-    if (!browser) {
+    if (!wantsPage(headers)) {
       return {
         status: 200,
-        headers: PRIVATE,
+        headers: LINK_PAGE_HEADERS,
         body: { meetingId: claims.meetingId, matchId: logged.match.matchId, status: body.status },
       };
     }
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html:
         body.status === 'held'
           ? htmlPage('Thank you: we have recorded that you met', [
@@ -194,9 +170,9 @@ const attendeeOf = async (claims: AttendanceClaims, groupId: string) => {
 };
 
 const showAttendanceForm = httpHandler(
-  { query: z.object({ token: Token, status: AttendanceAnswer.optional() }) },
+  { query: z.object({ token: LinkToken, status: AttendanceAnswer.optional() }) },
   async ({ query, now, event }) => {
-    const claims = await linkClaims(query.token, now, ATTEND_SESSION_PURPOSE);
+    const claims = await meetingLinkClaims(query.token, now, ATTEND_SESSION_PURPOSE);
     const clicked = query.status ?? 'held';
     const session = await attendanceDeps.sessions.session(claims.orgId, claims.meetingId);
     if (!session) throw sessionNotFound();
@@ -204,7 +180,7 @@ const showAttendanceForm = httpHandler(
     await attendableSession(attendanceDeps, claims, clicked, now, describe);
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html: confirmFormPage({
         title: 'Were you there?',
         paragraphs: [
@@ -228,9 +204,9 @@ const showAttendanceForm = httpHandler(
 );
 
 const confirmAttendance = httpHandler(
-  { body: z.strictObject({ token: Token, status: AttendanceAnswer }), form: true },
+  { body: z.strictObject({ token: LinkToken, status: AttendanceAnswer }), form: true },
   async ({ body, now, headers }) => {
-    const claims = await linkClaims(body.token, now, ATTEND_SESSION_PURPOSE);
+    const claims = await meetingLinkClaims(body.token, now, ATTEND_SESSION_PURPOSE);
     const session = await attendanceDeps.sessions.session(claims.orgId, claims.meetingId);
     if (!session) throw sessionNotFound();
     const { describe } = await attendeeOf(claims, session.groupId);
@@ -242,18 +218,16 @@ const confirmAttendance = httpHandler(
       participantId: claims.participantId,
       status: body.status,
     });
-    const browser =
-      /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
-    if (!browser) {
+    if (!wantsPage(headers)) {
       return {
         status: 200,
-        headers: PRIVATE,
+        headers: LINK_PAGE_HEADERS,
         body: { meetingId: claims.meetingId, groupId: session.groupId, status: body.status },
       };
     }
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html:
         body.status === 'held'
           ? htmlPage('Thank you: we have recorded that you were there', [

@@ -1,8 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
-import { platformSecret } from '../../shared/adapters/email-hash';
-import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
@@ -11,7 +9,7 @@ import { type GoalClaims, goalMatchNotFound, goalsOfPair, markGoalAchieved } fro
 import { GOAL_PURPOSE, parseLinkSubject } from '../../shared/domain/links';
 import { confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
-import { invalidLink } from '../../shared/http/link-problems';
+import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
 import { httpHandler, logger } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
@@ -21,38 +19,29 @@ const deps = {
   meetings: dynamoMeetings(documents, TABLE_NAME),
 };
 
-const Token = z.string().min(1).max(2048);
 const GoalId = z.string().regex(/^[0-9a-f]{16}$/, 'a goal id from the page');
 
-/** Pages a link opens are nobody else's business: no referrer for the token, no index. */
-const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
-
 /** The match and person the link names; the token is checked before anything is read. */
-const linkClaims = async (token: string, now: Date): Promise<GoalClaims> => {
-  const secret = await platformSecret(TOKEN_SECRET_ID);
-  let claims: ReturnType<typeof verifyToken>;
-  try {
-    claims = verifyToken(secret, token, GOAL_PURPOSE, now);
-  } catch (error) {
-    if (error instanceof TokenError)
-      throw invalidLink(error, 'You can still tell your program coordinator about the goal you reached.');
-    throw error;
-  }
-  const subject = parseLinkSubject(claims.sub);
-  if (!subject) throw goalMatchNotFound();
-  return { orgId: claims.org, matchId: subject.relationshipId, participantId: subject.participantId };
+const goalClaims = async (token: string, now: Date): Promise<GoalClaims> => {
+  const { orgId, subject } = await linkClaims(TOKEN_SECRET_ID, token, now, {
+    purpose: GOAL_PURPOSE,
+    whenExpired: 'You can still tell your program coordinator about the goal you reached.',
+    parse: parseLinkSubject,
+    names: goalMatchNotFound,
+  });
+  return { orgId, matchId: subject.relationshipId, participantId: subject.participantId };
 };
 
 /** Link scanners in mail systems follow links: the GET only lists the goals. */
-const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ query, now, event }) => {
-  const claims = await linkClaims(query.token, now);
+const showForm = httpHandler({ query: z.object({ token: LinkToken }) }, async ({ query, now, event }) => {
+  const claims = await goalClaims(query.token, now);
   const pair = await goalsOfPair(deps, claims);
   const open = pair.goals.filter((goal) => !goal.achieved);
   const achieved = pair.goals.filter((goal) => goal.achieved).map((goal) => `Achieved: ${goal.text}`);
   if (open.length === 0) {
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html: htmlPage(
         pair.goals.length === 0 ? 'No goals to mark yet' : 'Every goal is marked achieved',
         pair.goals.length === 0
@@ -66,7 +55,7 @@ const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ que
   const org = await organisations.get(claims.orgId);
   return {
     status: 200,
-    headers: PRIVATE,
+    headers: LINK_PAGE_HEADERS,
     html: confirmFormPage({
       title: 'Which goal did you reach?',
       paragraphs: [
@@ -88,9 +77,9 @@ const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ que
 
 /** The person's button press (an HTML form), or an API client's JSON `{ token, goal }`. */
 const confirm = httpHandler(
-  { body: z.strictObject({ token: Token, goal: GoalId }), form: true },
+  { body: z.strictObject({ token: LinkToken, goal: GoalId }), form: true },
   async ({ body, now, headers }) => {
-    const claims = await linkClaims(body.token, now);
+    const claims = await goalClaims(body.token, now);
     const marked = await markGoalAchieved(deps, claims, body.goal, now);
     logger.info('goal achieved', {
       orgId: claims.orgId,
@@ -98,18 +87,16 @@ const confirm = httpHandler(
       participantId: claims.participantId,
       goalId: body.goal,
     });
-    const browser =
-      /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
-    if (!browser) {
+    if (!wantsPage(headers)) {
       return {
         status: 200,
-        headers: PRIVATE,
+        headers: LINK_PAGE_HEADERS,
         body: { matchId: claims.matchId, goalId: body.goal, milestone: 'goal-achieved' },
       };
     }
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html: htmlPage('Congratulations: a goal reached', [
         `We have marked “${marked.goal.text}” achieved, and will celebrate it with you both by email.`,
         'You can close this page.',

@@ -1,15 +1,13 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { platformSecret } from '../../shared/adapters/email-hash';
 import { matchingDeps } from '../../shared/adapters/matching-deps';
-import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { parseLinkSubject, REMATCH_PURPOSE } from '../../shared/domain/links';
 import type { EndReason, MatchRole } from '../../shared/domain/match';
 import { endMatch, matchAlreadyEnded, matchNotFound } from '../../shared/domain/matching';
 import { confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
-import { invalidLink } from '../../shared/http/link-problems';
+import { LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
 import { Problem } from '../../shared/http/problem';
 import { httpHandler } from '../../shared/middleware';
 
@@ -35,22 +33,15 @@ const CHOICES: Record<MatchRole, { value: EndReason; label: string }[]> = {
   ],
 };
 
-const Token = z.string().min(1).max(2048);
-
 /** The match and person the link names; the token is checked before anything is read. */
-const linkClaims = async (token: string, now: Date) => {
-  const secret = await platformSecret(TOKEN_SECRET_ID);
-  let claims: ReturnType<typeof verifyToken>;
-  try {
-    claims = verifyToken(secret, token, REMATCH_PURPOSE, now);
-  } catch (error) {
-    if (error instanceof TokenError)
-      throw invalidLink(error, 'Your coordinator can end the match for you instead.');
-    throw error;
-  }
-  const subject = parseLinkSubject(claims.sub);
-  if (!subject) throw matchNotFound();
-  return { orgId: claims.org, matchId: subject.relationshipId, participantId: subject.participantId };
+const rematchClaims = async (token: string, now: Date) => {
+  const { orgId, subject } = await linkClaims(TOKEN_SECRET_ID, token, now, {
+    purpose: REMATCH_PURPOSE,
+    whenExpired: 'Your coordinator can end the match for you instead.',
+    parse: parseLinkSubject,
+    names: matchNotFound,
+  });
+  return { orgId, matchId: subject.relationshipId, participantId: subject.participantId };
 };
 
 const roleIn = (match: { mentorId: string; menteeId: string }, participantId: string): MatchRole => {
@@ -59,8 +50,8 @@ const roleIn = (match: { mentorId: string; menteeId: string }, participantId: st
   throw matchNotFound();
 };
 
-const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ query, now }) => {
-  const claims = await linkClaims(query.token, now);
+const showForm = httpHandler({ query: z.object({ token: LinkToken }) }, async ({ query, now }) => {
+  const claims = await rematchClaims(query.token, now);
   const match = await deps.matching.match(claims.orgId, claims.matchId);
   if (!match) throw matchNotFound();
   const role = roleIn(match, claims.participantId);
@@ -96,9 +87,9 @@ const Reason = z.enum(
 );
 
 const confirm = httpHandler(
-  { body: z.strictObject({ token: Token, reason: Reason.default('not-a-good-fit') }), form: true },
+  { body: z.strictObject({ token: LinkToken, reason: Reason.default('not-a-good-fit') }), form: true },
   async ({ body, now, headers }) => {
-    const claims = await linkClaims(body.token, now);
+    const claims = await rematchClaims(body.token, now);
     const match = await deps.matching.match(claims.orgId, claims.matchId);
     if (!match) throw matchNotFound();
     const role = roleIn(match, claims.participantId);
@@ -120,10 +111,7 @@ const confirm = httpHandler(
     );
     const rejoining = ended.ended?.rejoining ?? [];
     const continues = rejoining.includes(role);
-    if (
-      !/text\/html/.test(headers.accept ?? '') &&
-      !/x-www-form-urlencoded/.test(headers['content-type'] ?? '')
-    ) {
+    if (!wantsPage(headers)) {
       return {
         status: 200,
         body: { status: 'ended', matchId: ended.matchId, reason: body.reason, rejoining },

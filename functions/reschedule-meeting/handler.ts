@@ -1,8 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
-import { platformSecret } from '../../shared/adapters/email-hash';
-import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
@@ -19,8 +17,7 @@ import { describeMeetingTime } from '../../shared/domain/meetings';
 import { firstName } from '../../shared/email/templates';
 import { confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
-import { invalidLink } from '../../shared/http/link-problems';
-import { Problem } from '../../shared/http/problem';
+import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
 import { httpHandler, logger } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
@@ -28,38 +25,19 @@ const matching = dynamoMatching(documents, TABLE_NAME);
 const organisations = dynamoOrganisations(documents, TABLE_NAME);
 const deps = { matching, meetings: dynamoMeetings(documents, TABLE_NAME) };
 
-const Token = z.string().min(1).max(2048);
-
-/** Pages a link opens are nobody else's business: no referrer for the token, no index. */
-const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
-
 /** The meeting and person the link names, and when it was sent; the token is checked before anything is read. */
-const linkClaims = async (token: string, now: Date): Promise<MoveClaims> => {
-  const secret = await platformSecret(TOKEN_SECRET_ID);
-  let claims: ReturnType<typeof verifyToken>;
-  try {
-    claims = verifyToken(secret, token, RESCHEDULE_PURPOSE, now);
-  } catch (error) {
-    if (error instanceof TokenError)
-      throw invalidLink(error, 'You can still write to the other person to agree another time.');
-    throw error;
-  }
-  const subject = parseLinkSubject(claims.sub);
-  // A genuine token always names a meeting and a person: this one was signed for something else.
-  if (!subject) {
-    throw new Problem(
-      400,
-      'invalid-link',
-      'This link is not valid',
-      'Please use the link exactly as it came in the email.',
-      [{ pointer: '/token', detail: 'The token does not name a meeting' }],
-    );
-  }
+const moveClaims = async (token: string, now: Date): Promise<MoveClaims> => {
+  const { orgId, subject, exp } = await linkClaims(TOKEN_SECRET_ID, token, now, {
+    purpose: RESCHEDULE_PURPOSE,
+    whenExpired: 'You can still write to the other person to agree another time.',
+    parse: parseLinkSubject,
+    names: 'a meeting',
+  });
   return {
-    orgId: claims.org,
+    orgId,
     meetingId: subject.relationshipId,
     participantId: subject.participantId,
-    issuedAt: linkIssuedAt(claims.exp),
+    issuedAt: linkIssuedAt(exp),
   };
 };
 
@@ -71,8 +49,8 @@ const describerOf = async (claims: MoveClaims) => {
 };
 
 /** Link scanners in mail systems follow links: the GET only offers the times. */
-const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ query, now, event }) => {
-  const claims = await linkClaims(query.token, now);
+const showForm = httpHandler({ query: z.object({ token: LinkToken }) }, async ({ query, now, event }) => {
+  const claims = await moveClaims(query.token, now);
   const describe = await describerOf(claims);
   const movable = await movableMeeting(deps, claims, now, describe);
   const org = await organisations.get(claims.orgId);
@@ -81,7 +59,7 @@ const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ que
   if (movable.offered.length === 0) {
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html: htmlPage('No other time fits you both soon', [
         current,
         `There is no other time in the next two weeks when you are both free at a sociable hour. Please write to ${other} to agree one, or keep this one.`,
@@ -90,7 +68,7 @@ const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ que
   }
   return {
     status: 200,
-    headers: PRIVATE,
+    headers: LINK_PAGE_HEADERS,
     html: confirmFormPage({
       title: 'Move your meeting',
       paragraphs: [
@@ -113,11 +91,11 @@ const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ que
 /** The person's button press (an HTML form), or an API client's JSON `{ token, startsAt }`. */
 const confirm = httpHandler(
   {
-    body: z.strictObject({ token: Token, startsAt: z.iso.datetime('a time as an ISO 8601 instant') }),
+    body: z.strictObject({ token: LinkToken, startsAt: z.iso.datetime('a time as an ISO 8601 instant') }),
     form: true,
   },
   async ({ body, now, headers }) => {
-    const claims = await linkClaims(body.token, now);
+    const claims = await moveClaims(body.token, now);
     const describe = await describerOf(claims);
     const to = new Date(body.startsAt);
     const moved = await moveMeeting(deps, claims, to, now, describe);
@@ -128,12 +106,10 @@ const confirm = httpHandler(
       participantId: claims.participantId,
       sequence: moved.meeting.sequence + 1,
     });
-    const browser =
-      /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
-    if (!browser) {
+    if (!wantsPage(headers)) {
       return {
         status: 200,
-        headers: PRIVATE,
+        headers: LINK_PAGE_HEADERS,
         body: {
           meetingId: claims.meetingId,
           matchId: moved.match.matchId,
@@ -145,7 +121,7 @@ const confirm = httpHandler(
     const other = firstName(moved.other.name);
     return {
       status: 200,
-      headers: PRIVATE,
+      headers: LINK_PAGE_HEADERS,
       html: htmlPage('Your meeting has moved', [
         `It is now on ${describe(to)}.`,
         `We are sending you and ${other} the updated calendar invite, and will remind you both before it.`,

@@ -2,10 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
-import { platformSecret } from '../../shared/adapters/email-hash';
-import { idempotentEmailSender } from '../../shared/adapters/email-sender';
-import { lambdaNudgeSender, sendEach } from '../../shared/adapters/nudge-sender';
-import { issueToken } from '../../shared/adapters/tokens';
+import { eventLinkSigner, lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
+import { sendEach } from '../../shared/adapters/nudge-sender';
 import { readEnv } from '../../shared/config';
 import { dynamoCheckIns } from '../../shared/data/check-ins';
 import { dynamoMatching } from '../../shared/data/matching';
@@ -31,30 +29,12 @@ import type { Participant } from '../../shared/domain/participant';
 import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
-const env = readEnv([
-  'TABLE_NAME',
-  'TOKEN_SECRET_ID',
-  'EMAIL_FROM',
-  'EMAIL_CONFIGURATION_SET',
-  'PUBLIC_API_URL',
-]);
+const env = readEnv(MAILER_ENV);
 const matching = dynamoMatching(documents, env.TABLE_NAME);
 const checkIns = dynamoCheckIns(documents, env.TABLE_NAME);
 const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
-const emails = idempotentEmailSender({
-  tableName: env.TABLE_NAME,
-  from: env.EMAIL_FROM,
-  configurationSet: env.EMAIL_CONFIGURATION_SET,
-});
-const nudges = lambdaNudgeSender(env, emails);
+const { emails, nudges } = lambdaMailer(env);
 const base = env.PUBLIC_API_URL.replace(/\/$/, '');
-
-/** A signed link, signed at the event's time so a redelivery renders the very same email. */
-const signer = async (orgId: string, occurredAt: string) => {
-  const secret = await platformSecret(env.TOKEN_SECRET_ID);
-  return (purpose: string, subject: string, ttlSeconds: number) =>
-    encodeURIComponent(issueToken(secret, { purpose, orgId, subject }, new Date(occurredAt), ttlSeconds));
-};
 
 /**
  * "Still meeting?" to both of a drifting pair (CheckInDue 'ask'), and "still available?" to a mentor paused
@@ -75,7 +55,7 @@ export const handler = middy()
     }
     const brand = { orgName: org.name, colour: org.branding?.colour };
     const programName = findProgram(org, detail.programId)?.name;
-    const sign = await signer(orgId, detail.occurredAt);
+    const sign = await eventLinkSigner(env.TOKEN_SECRET_ID, orgId, detail.occurredAt);
     let outgoing: ComposedCheckInEmail[];
     let latest: Date | undefined;
     let log: Record<string, unknown>;

@@ -2,8 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
-import { idempotentEmailSender } from '../../shared/adapters/email-sender';
-import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
+import { lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
+import { outcomeFields } from '../../shared/adapters/nudge-sender';
 import { readEnv } from '../../shared/config';
 import { dynamoDeferrals, unmetRequirement } from '../../shared/data/deferrals';
 import { dynamoMatching } from '../../shared/data/matching';
@@ -11,19 +11,8 @@ import { dynamoMeetings } from '../../shared/data/meetings';
 import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
-const env = readEnv([
-  'TABLE_NAME',
-  'TOKEN_SECRET_ID',
-  'EMAIL_FROM',
-  'EMAIL_CONFIGURATION_SET',
-  'PUBLIC_API_URL',
-]);
-const emails = idempotentEmailSender({
-  tableName: env.TABLE_NAME,
-  from: env.EMAIL_FROM,
-  configurationSet: env.EMAIL_CONFIGURATION_SET,
-});
-const nudges = lambdaNudgeSender(env, emails);
+const env = readEnv(MAILER_ENV);
+const { emails, nudges } = lambdaMailer(env);
 const deferrals = dynamoDeferrals(documents, env.TABLE_NAME);
 const people = dynamoMatching(documents, env.TABLE_NAME);
 const meetings = dynamoMeetings(documents, env.TABLE_NAME);

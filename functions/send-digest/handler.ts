@@ -2,8 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
-import { idempotentEmailSender } from '../../shared/adapters/email-sender';
-import { lambdaNudgeSender } from '../../shared/adapters/nudge-sender';
+import { lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
 import { sentEmails } from '../../shared/adapters/sent-emails';
 import { readEnv } from '../../shared/config';
 import { unmetRequirement } from '../../shared/data/deferrals';
@@ -16,19 +15,8 @@ import { firstName } from '../../shared/email/templates';
 import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
-const env = readEnv([
-  'TABLE_NAME',
-  'TOKEN_SECRET_ID',
-  'EMAIL_FROM',
-  'EMAIL_CONFIGURATION_SET',
-  'PUBLIC_API_URL',
-]);
-const emails = idempotentEmailSender({
-  tableName: env.TABLE_NAME,
-  from: env.EMAIL_FROM,
-  configurationSet: env.EMAIL_CONFIGURATION_SET,
-});
-const nudges = lambdaNudgeSender(env, emails);
+const env = readEnv(MAILER_ENV);
+const { emails, nudges } = lambdaMailer(env);
 const digests = dynamoDigests(documents, env.TABLE_NAME);
 const people = dynamoMatching(documents, env.TABLE_NAME);
 const meetings = dynamoMeetings(documents, env.TABLE_NAME);

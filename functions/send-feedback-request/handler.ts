@@ -2,10 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
-import { platformSecret } from '../../shared/adapters/email-hash';
-import { idempotentEmailSender } from '../../shared/adapters/email-sender';
-import { lambdaNudgeSender, sendEach } from '../../shared/adapters/nudge-sender';
-import { issueToken } from '../../shared/adapters/tokens';
+import { eventLinkSigner, lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
+import { sendEach } from '../../shared/adapters/nudge-sender';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
@@ -15,44 +13,21 @@ import { FEEDBACK_LINK_TTL_SECONDS, FEEDBACK_PURPOSE, linkSubject } from '../../
 import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
-const env = readEnv([
-  'TABLE_NAME',
-  'TOKEN_SECRET_ID',
-  'EMAIL_FROM',
-  'EMAIL_CONFIGURATION_SET',
-  'PUBLIC_API_URL',
-]);
+const env = readEnv(MAILER_ENV);
 const matching = dynamoMatching(documents, env.TABLE_NAME);
 const meetings = dynamoMeetings(documents, env.TABLE_NAME);
 const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
-const emails = idempotentEmailSender({
-  tableName: env.TABLE_NAME,
-  from: env.EMAIL_FROM,
-  configurationSet: env.EMAIL_CONFIGURATION_SET,
-});
-const nudges = lambdaNudgeSender(env, emails);
+const { emails, nudges } = lambdaMailer(env);
 
 /**
  * One person's five rating links for a meeting. Signed at the event's time, so a redelivery renders the very
  * same links; the token names the meeting and the person, the rating rides along unsigned (the page asks).
  */
 const ratingLinks = async (orgId: string, meetingId: string, occurredAt: string) => {
-  const secret = await platformSecret(env.TOKEN_SECRET_ID);
+  const sign = await eventLinkSigner(env.TOKEN_SECRET_ID, orgId, occurredAt);
   const base = env.PUBLIC_API_URL.replace(/\/$/, '');
-  const tokens = new Map<string, string>();
-  return (participantId: string, rating: RatingValue) => {
-    let token = tokens.get(participantId);
-    if (!token) {
-      token = issueToken(
-        secret,
-        { purpose: FEEDBACK_PURPOSE, orgId, subject: linkSubject(meetingId, participantId) },
-        new Date(occurredAt),
-        FEEDBACK_LINK_TTL_SECONDS,
-      );
-      tokens.set(participantId, token);
-    }
-    return `${base}/v1/feedback?token=${encodeURIComponent(token)}&rating=${rating}`;
-  };
+  return (participantId: string, rating: RatingValue) =>
+    `${base}/v1/feedback?token=${sign(FEEDBACK_PURPOSE, linkSubject(meetingId, participantId), FEEDBACK_LINK_TTL_SECONDS)}&rating=${rating}`;
 };
 
 /**

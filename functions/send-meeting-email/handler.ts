@@ -2,10 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
-import { platformSecret } from '../../shared/adapters/email-hash';
-import { idempotentEmailSender } from '../../shared/adapters/email-sender';
-import { lambdaNudgeSender, sendEach } from '../../shared/adapters/nudge-sender';
-import { issueToken } from '../../shared/adapters/tokens';
+import { eventLinkSigner, lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
+import { sendEach } from '../../shared/adapters/nudge-sender';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoMeetings } from '../../shared/data/meetings';
@@ -27,22 +25,11 @@ import { RESCHEDULE_LINK_TTL_SECONDS } from '../../shared/domain/meeting-moves';
 import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
-const env = readEnv([
-  'TABLE_NAME',
-  'TOKEN_SECRET_ID',
-  'EMAIL_FROM',
-  'EMAIL_CONFIGURATION_SET',
-  'PUBLIC_API_URL',
-]);
+const env = readEnv(MAILER_ENV);
 const matching = dynamoMatching(documents, env.TABLE_NAME);
 const meetings = dynamoMeetings(documents, env.TABLE_NAME);
 const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
-const emails = idempotentEmailSender({
-  tableName: env.TABLE_NAME,
-  from: env.EMAIL_FROM,
-  configurationSet: env.EMAIL_CONFIGURATION_SET,
-});
-const nudges = lambdaNudgeSender(env, emails);
+const { emails, nudges } = lambdaMailer(env);
 
 /**
  * The links of a meeting's emails for one person ("we met" / "we skipped", "reschedule", "we reached a goal"),
@@ -52,18 +39,10 @@ const meetingLinks = async (
   ref: { orgId: string; meetingId: string; matchId: string },
   occurredAt: string,
 ) => {
-  const secret = await platformSecret(env.TOKEN_SECRET_ID);
+  const signed = await eventLinkSigner(env.TOKEN_SECRET_ID, ref.orgId, occurredAt);
   const base = env.PUBLIC_API_URL.replace(/\/$/, '');
-  const at = new Date(occurredAt);
   const sign = (purpose: string, relationshipId: string, participantId: string, ttl: number) =>
-    encodeURIComponent(
-      issueToken(
-        secret,
-        { purpose, orgId: ref.orgId, subject: linkSubject(relationshipId, participantId) },
-        at,
-        ttl,
-      ),
-    );
+    signed(purpose, linkSubject(relationshipId, participantId), ttl);
   const reschedule = (participantId: string) =>
     `${base}/v1/meetings/reschedule?token=${sign(RESCHEDULE_PURPOSE, ref.meetingId, participantId, RESCHEDULE_LINK_TTL_SECONDS)}`;
   return {

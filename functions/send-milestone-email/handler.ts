@@ -2,8 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
-import { idempotentEmailSender } from '../../shared/adapters/email-sender';
-import { lambdaNudgeSender, sendEach } from '../../shared/adapters/nudge-sender';
+import { lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
+import { sendEach } from '../../shared/adapters/nudge-sender';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoOrganisations } from '../../shared/data/organisations';
@@ -12,21 +12,10 @@ import { findProgram } from '../../shared/domain/organisation';
 import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
-const env = readEnv([
-  'TABLE_NAME',
-  'TOKEN_SECRET_ID',
-  'EMAIL_FROM',
-  'EMAIL_CONFIGURATION_SET',
-  'PUBLIC_API_URL',
-]);
+const env = readEnv(MAILER_ENV);
 const matching = dynamoMatching(documents, env.TABLE_NAME);
 const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
-const emails = idempotentEmailSender({
-  tableName: env.TABLE_NAME,
-  from: env.EMAIL_FROM,
-  configurationSet: env.EMAIL_CONFIGURATION_SET,
-});
-const nudges = lambdaNudgeSender(env, emails);
+const { emails, nudges } = lambdaMailer(env);
 
 /** Celebrates a milestone: one email per person it names, each sent once under its own key. */
 export const handler = middy()

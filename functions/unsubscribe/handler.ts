@@ -1,8 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
-import { emailHasher, platformSecret } from '../../shared/adapters/email-hash';
-import { TokenError, verifyToken } from '../../shared/adapters/tokens';
+import { emailHasher } from '../../shared/adapters/email-hash';
 import { readEnv } from '../../shared/config';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { dynamoParticipants } from '../../shared/data/participants';
@@ -23,7 +22,8 @@ import {
 } from '../../shared/domain/unsubscribe';
 import { confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
-import { invalidLink } from '../../shared/http/link-problems';
+import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
+import { notGenuineLink } from '../../shared/http/link-problems';
 import { Problem } from '../../shared/http/problem';
 import { httpHandler, logger, MAX_BODY_BYTES, renderProblem } from '../../shared/middleware';
 
@@ -33,35 +33,15 @@ const organisations = dynamoOrganisations(documents, TABLE_NAME);
 const participants = dynamoParticipants(documents, TABLE_NAME, hashEmail);
 const deps = { recipients: dynamoRecipients(documents, TABLE_NAME, hashEmail) };
 
-const Token = z.string().min(1).max(2048);
-
-/** Pages a link opens are nobody else's business: no referrer for the token, no index. */
-const PRIVATE = { 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' };
-
-const notGenuine = (detail: string) =>
-  new Problem(
-    400,
-    'invalid-link',
-    'This link is not valid',
-    'Please use the link exactly as it came in the email.',
-    [{ pointer: '/token', detail }],
-  );
-
 /** The person and scope the link names; the token is checked before anything is read. */
-const linkClaims = async (token: string, now: Date): Promise<UnsubscribeClaims> => {
-  const secret = await platformSecret(TOKEN_SECRET_ID);
-  let claims: ReturnType<typeof verifyToken>;
-  try {
-    claims = verifyToken(secret, token, UNSUBSCRIBE_PURPOSE, now);
-  } catch (error) {
-    if (error instanceof TokenError)
-      throw invalidLink(error, 'Please use the unsubscribe link in a more recent email from us.');
-    throw error;
-  }
-  const subject = parseUnsubscribeSubject(claims.sub);
-  // A genuine token always names a person and a category: this one was signed for something else.
-  if (!subject) throw notGenuine('The token does not name a person and a kind of email');
-  return { orgId: claims.org, ...subject };
+const unsubscribeClaims = async (token: string, now: Date): Promise<UnsubscribeClaims> => {
+  const { orgId, subject } = await linkClaims(TOKEN_SECRET_ID, token, now, {
+    purpose: UNSUBSCRIBE_PURPOSE,
+    whenExpired: 'Please use the unsubscribe link in a more recent email from us.',
+    parse: parseUnsubscribeSubject,
+    names: 'a person and a kind of email',
+  });
+  return { orgId, ...subject };
 };
 
 /** The person the link is for (their zone dates a pause), and their organisation's name and colour. */
@@ -89,12 +69,12 @@ const labelOf = (request: UnsubscribeRequest) =>
       : `Unsubscribe from ${CATEGORY_LABELS[request.scope]}`;
 
 /** Link scanners in mail systems follow links: the GET only asks, preselecting the link's own category. */
-const showForm = httpHandler({ query: z.object({ token: Token }) }, async ({ query, now, event }) => {
-  const claims = await linkClaims(query.token, now);
+const showForm = httpHandler({ query: z.object({ token: LinkToken }) }, async ({ query, now, event }) => {
+  const claims = await unsubscribeClaims(query.token, now);
   const { orgName, colour } = await personOf(claims);
   return {
     status: 200,
-    headers: PRIVATE,
+    headers: LINK_PAGE_HEADERS,
     html: confirmFormPage({
       title: 'Fewer emails from us',
       paragraphs: [
@@ -138,7 +118,7 @@ const Weeks = z
  */
 const Body = z
   .strictObject({
-    token: Token.optional(),
+    token: LinkToken.optional(),
     action: Action.optional(),
     weeks: Weeks.optional(),
     'List-Unsubscribe': z.literal('One-Click', 'One-Click (RFC 8058)').optional(),
@@ -187,14 +167,14 @@ const donePage = (outcome: UnsubscribeOutcome, orgName: string, timezone: string
 
 /** The choice takes effect at once and answers 200, as RFC 8058 asks of a one-click POST. */
 const confirm = httpHandler(
-  { body: Body, query: z.object({ token: Token.optional() }), form: true },
+  { body: Body, query: z.object({ token: LinkToken.optional() }), form: true },
   async ({ body, query, now, headers }) => {
     if (body.token && query.token && body.token !== query.token) {
-      throw notGenuine('The link and the form name different tokens');
+      throw notGenuineLink('The link and the form name different tokens');
     }
     const token = body.token ?? query.token;
-    if (!token) throw notGenuine('The link has no token');
-    const claims = await linkClaims(token, now);
+    if (!token) throw notGenuineLink('The link has no token');
+    const claims = await unsubscribeClaims(token, now);
     const { person, orgName } = await personOf(claims);
     const outcome = await applyUnsubscribe(deps, claims, requestOf(body, claims), now);
     logger.info(outcome.action === 'pause' ? 'nudges paused' : 'unsubscribed', {
@@ -204,11 +184,9 @@ const confirm = httpHandler(
       changed: outcome.changed,
       oneClick: body['List-Unsubscribe'] === 'One-Click',
     });
-    const browser =
-      /text\/html/.test(headers.accept ?? '') || /x-www-form-urlencoded/.test(headers['content-type'] ?? '');
-    return browser
-      ? { status: 200, headers: PRIVATE, html: donePage(outcome, orgName, person.timezone) }
-      : { status: 200, headers: PRIVATE, body: outcome };
+    return wantsPage(headers)
+      ? { status: 200, headers: LINK_PAGE_HEADERS, html: donePage(outcome, orgName, person.timezone) }
+      : { status: 200, headers: LINK_PAGE_HEADERS, body: outcome };
   },
 );
 
