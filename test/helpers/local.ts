@@ -127,7 +127,7 @@ export const startTestRuntime = async (
 export type TestRuntime = Awaited<ReturnType<typeof startTestRuntime>>;
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export const eventually = async <T>(check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> => {
+export const eventually = async <T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

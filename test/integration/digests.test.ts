@@ -30,7 +30,7 @@ const advance = (period: string) => local.post('/_local/clock', { advance: perio
 
 const confirm = async (person: ReturnType<typeof signupBody>) => {
   expect((await local.post(`/v1/orgs/${ORG}/signups`, person)).status).toBe(202);
-  const email = await eventually(async () => (await emailsTo(person.email))[0], 5000);
+  const email = await eventually(async () => (await emailsTo(person.email))[0]);
   expect((await fetch(linkIn(email.text))).status).toBe(200);
   await local.settle();
 };

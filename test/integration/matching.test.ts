@@ -35,7 +35,7 @@ const subjectOf = (link: string) => {
 const joinAndConfirm = async (body: ReturnType<typeof signupBody>) => {
   const response = await local.post(`/v1/orgs/${ORG}/signups`, body);
   expect(response.status).toBe(202);
-  const email = await eventually(async () => (await emailsTo(body.email))[0], 5000);
+  const email = await eventually(async () => (await emailsTo(body.email))[0]);
   const link = linkIn(email.text);
   expect((await fetch(link)).status).toBe(200);
   return subjectOf(link);

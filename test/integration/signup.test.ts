@@ -29,7 +29,7 @@ describe('signup to verified participant (local runtime)', () => {
     const [email] = await eventually(async () => {
       const found = await emailsTo(body.email);
       return found.length > 0 ? found : undefined;
-    }, 5000);
+    });
     expect(email?.subject).toBe('Please confirm your email for Northfield University');
     expect(email?.html).toContain('Confirm my email');
 
