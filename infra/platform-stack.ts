@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { tableDefinition } from '../shared/data/table';
 import { SES_FEEDBACK_RULE } from '../shared/domain/suppression';
 import { Data } from './constructs/data';
 import { Email } from './constructs/email';
@@ -7,6 +8,7 @@ import { EmailEvents } from './constructs/email-events';
 import { PlatformEventBus } from './constructs/event-bus';
 import { PublicHttpApi } from './constructs/http-api';
 import { LambdaFunctions } from './constructs/lambda-functions';
+import { Observability } from './constructs/observability';
 import { EventSchemaRegistry } from './constructs/schema-registry';
 import { TokenSecret } from './constructs/secrets';
 import { type FunctionName, type FunctionSpec, functionSpecs } from './functions';
@@ -18,6 +20,8 @@ export interface PlatformStackProps extends StackProps {
   emailFrom: string;
   /** Domain to create an SES identity for; when absent the identity must already be verified. */
   emailDomain?: string;
+  /** Subscribed to the alarm topic when given. */
+  alarmEmail?: string;
 }
 
 /** Everything kindred runs in one region: data, events, email, the public API and the functions. */
@@ -26,6 +30,7 @@ export class PlatformStack extends Stack {
   readonly events: PlatformEventBus;
   readonly api: PublicHttpApi;
   readonly lambdas: LambdaFunctions;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -63,8 +68,22 @@ export class PlatformStack extends Stack {
     });
     this.lambdas.addRuleTarget(SES_FEEDBACK_RULE.target);
 
+    // Last: it finds every dead-letter queue and rule of the stack to alarm on.
+    this.observability = new Observability(this, 'Observability', {
+      stage,
+      alarmEmail: props.alarmEmail,
+      functions: this.lambdas.functions,
+      table: this.data.table,
+      indexNames: [tableDefinition.lookupIndex.name, tableDefinition.dueIndex.name],
+    });
+
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the kindred public API', value: this.api.url });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic every alarm notifies; subscribe more endpoints to it',
+      value: this.observability.topic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
   }
 }

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { matchingDeps } from '../../shared/adapters/matching-deps';
+import { countStep } from '../../shared/adapters/metrics';
 import { readEnv } from '../../shared/config';
 import { matchParticipant } from '../../shared/domain/matching';
 import { eventsOf, handlingTime } from '../../shared/events/envelope';
@@ -33,6 +34,7 @@ export const handler = middy()
     for (const participantId of people) {
       const result = await matchParticipant(deps, { orgId, participantId }, now);
       logger.info('rolling matching', { orgId, participantId, ...result });
+      countStep('MatchMade', result.matchIds.length);
       outcomes.push(result);
     }
     return outcomes;

@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
 import { matchingDeps } from '../../shared/adapters/matching-deps';
+import { countStep } from '../../shared/adapters/metrics';
 import { readEnv } from '../../shared/config';
 import { dynamoOrganisationList } from '../../shared/data/organisations';
 import { dueForDailyRun, runMatching } from '../../shared/domain/matching';
@@ -75,6 +76,7 @@ export const handler = middy()
       { orgId: detail.orgId, programId: detail.programId, runId: detail.runId },
       now,
     );
+    countStep('MatchMade', summary?.matched ?? 0);
     logger.info('matching run finished', {
       orgId: detail.orgId,
       ...(summary ?? { programId: detail.programId, skipped: true }),

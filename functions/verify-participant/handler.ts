@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
 import { emailHasher, platformSecret } from '../../shared/adapters/email-hash';
+import { countStep } from '../../shared/adapters/metrics';
 import { TokenError, verifyToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoParticipants } from '../../shared/data/participants';
@@ -28,6 +29,7 @@ export const handler = httpHandler(
       { orgId: claims.org, participantId: claims.sub },
       now,
     );
+    if (outcome === 'verified') countStep('ParticipantVerified');
     return {
       status: 200,
       html: htmlPage(outcome === 'verified' ? 'Your email is confirmed' : 'You are already confirmed', [

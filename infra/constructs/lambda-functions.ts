@@ -226,6 +226,8 @@ export class LambdaFunctions extends Construct {
     return {
       POWERTOOLS_SERVICE_NAME: 'kindred',
       POWERTOOLS_METRICS_NAMESPACE: 'kindred',
+      // The business metrics' only dimension (shared/adapters/metrics.ts).
+      STAGE: this.props.stage,
       NODE_OPTIONS: '--enable-source-maps',
       ...app,
     };

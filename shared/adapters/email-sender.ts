@@ -7,6 +7,7 @@ import { type CalendarPart, rawEmail } from '../email/mime';
 import type { RenderedEmail } from '../email/templates';
 import { EVENT_ARCHIVE_RETENTION_DAYS } from '../events/rules';
 import { dynamodb, ses } from './aws';
+import { countStep } from './metrics';
 
 /**
  * An SES failure without SES's message: those name the recipient ("…failed the check: ada@example.org"),
@@ -106,6 +107,7 @@ export const idempotentEmailSender = (options: {
       });
       try {
         const out = await ses.send(command);
+        countStep('EmailSent');
         // The send time is kept with the result, so a replay (which returns this record) can be told apart.
         return { messageId: out.MessageId ?? '', sentAt: new Date().toISOString() };
       } catch (error) {

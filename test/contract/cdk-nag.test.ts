@@ -74,7 +74,10 @@ describe.each(configurations)('cdk-nag AwsSolutions: %s', (_label, context, acco
     ).toStrictEqual([]);
   });
 
-  it('the AwsSolutions pack, run again on the synthesized tree, finds nothing unacknowledged', () => {
+  // Walking every stack's tree takes a while as the platform grows; more so on a loaded machine.
+  it('the AwsSolutions pack, run again on the synthesized tree, finds nothing unacknowledged', {
+    timeout: 120_000,
+  }, () => {
     const report = new AwsSolutionsChecks().validateScope(synthesized?.app as App);
     const findings = report.violations.flatMap((v) =>
       v.violatingResources.map((r) => `${v.ruleName} ${(r as { constructPath?: string }).constructPath}`),
@@ -83,7 +86,7 @@ describe.each(configurations)('cdk-nag AwsSolutions: %s', (_label, context, acco
     expect(report.success).toBe(true);
   });
 
-  it('no error annotations and no AwsSolutions warnings', () => {
+  it('no error annotations and no AwsSolutions warnings', { timeout: 120_000 }, () => {
     expect(synthesized?.stacks.length).toBeGreaterThan(0);
     for (const stack of synthesized?.stacks ?? []) {
       const annotations = Annotations.fromStack(stack);
