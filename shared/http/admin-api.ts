@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { Id, MatchEndReason } from '../events/catalogue';
+
+/**
+ * The organisation admin API's request and response shapes: the handlers validate with them and the OpenAPI
+ * document (shared/http/openapi.ts) is generated from them, so the two cannot drift apart.
+ */
+
+export const OrgPath = z.object({ orgId: Id });
+export const ProgramPath = z.object({ orgId: Id, programId: Id });
+export const MatchPath = z.object({ orgId: Id, matchId: Id });
+
+/** An opaque position in a listing, from the previous page's `next`. */
+export const Cursor = z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'the `next` value of the previous page');
+export const Limit = z.coerce.number().int().min(1).max(100).default(25);
+
+export const ParticipantsQuery = z.strictObject({
+  status: z.enum(['pending', 'verified']).optional(),
+  limit: Limit,
+  cursor: Cursor.optional(),
+});
+
+export const MatchesQuery = z.strictObject({
+  status: z.enum(['active', 'ended']).optional(),
+  limit: Limit,
+  cursor: Cursor.optional(),
+});
+
+export const PageQuery = z.strictObject({ limit: Limit, cursor: Cursor.optional() });
+
+export const ParticipantSummary = z.object({
+  participantId: z.string(),
+  programId: z.string(),
+  role: z.enum(['mentor', 'mentee', 'member']),
+  status: z.enum(['pending', 'verified']),
+  name: z.string(),
+  createdAt: z.string(),
+  verifiedAt: z.string().optional(),
+});
+
+export const MatchSummary = z.object({
+  matchId: z.string(),
+  programId: z.string(),
+  mentorId: z.string(),
+  menteeId: z.string(),
+  status: z.enum(['active', 'ended']),
+  score: z.number(),
+  createdAt: z.string(),
+  ended: z
+    .object({ at: z.string(), reason: z.string(), endedBy: z.string(), rejoining: z.array(z.string()) })
+    .optional(),
+});
+
+/** A rating that raised, or should raise, someone's attention: crisis language or low ones in a row. */
+export const Alert = z.object({
+  feedbackId: z.string(),
+  kind: z.enum(['safeguarding', 'low-ratings']),
+  matchId: z.string(),
+  programId: z.string(),
+  meetingId: z.string(),
+  participantId: z.string(),
+  rating: z.number(),
+  comment: z.string().optional(),
+  alerted: z.boolean(),
+  givenAt: z.string(),
+});
+
+export const ProgramSummary = z.object({
+  programId: z.string(),
+  name: z.string(),
+  kind: z.enum(['mentoring', 'peer-group']),
+  seats: z.number().optional(),
+});
+
+export const ProgramChange = z.strictObject({ name: z.string().trim().min(1).max(100) });
+
+export const MatchEnding = z.strictObject({
+  reason: MatchEndReason,
+  rejoining: z
+    .array(z.enum(['mentor', 'mentee']))
+    .max(2)
+    .refine((roles) => new Set(roles).size === roles.length, 'each role at most once')
+    .optional(),
+});
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), next: z.string().optional() });

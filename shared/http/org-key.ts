@@ -1,0 +1,32 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { Problem, problems } from './problem';
+
+/** What the org-key authorizer passes to the function: empty ids when the key was missing or bad. */
+export interface OrgKeyContext {
+  orgId: string;
+  keyId: string;
+}
+
+export const bearerToken = (header: string | undefined) => /^Bearer +(\S+)\s*$/i.exec(header ?? '')?.[1];
+
+export const unauthenticated = () =>
+  new Problem(
+    401,
+    'unauthenticated',
+    'A valid API key is required',
+    'Send Authorization: Bearer <your organisation\u2019s API key>; this one is missing, unknown or revoked.',
+    undefined,
+    { 'www-authenticate': 'Bearer realm="kindred"' },
+  );
+
+/**
+ * The organisation the request's API key belongs to, which must be the one in the path. Another organisation's
+ * path is answered exactly as an unknown organisation: a key never learns what else exists.
+ */
+export const requireOrgKey = (event: APIGatewayProxyEventV2, pathOrgId: string) => {
+  const context = (event.requestContext as { authorizer?: { lambda?: Partial<OrgKeyContext> } }).authorizer
+    ?.lambda;
+  if (!context?.orgId) throw unauthenticated();
+  if (context.orgId !== pathOrgId) throw problems.notFound('Organisation', '/orgId');
+  return { orgId: context.orgId, keyId: context.keyId ?? '' };
+};
