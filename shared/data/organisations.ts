@@ -42,6 +42,22 @@ export const dynamoOrganisations = (client: DynamoDBDocumentClient, tableName: s
         }
       }
     },
+    /** Stores a new organisation; false when one with its id exists already (nothing is overwritten). */
+    async create(org: Organisation) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: item(org),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+        throw error;
+      }
+    },
     async put(org: Organisation) {
       await client.send(new PutCommand({ TableName: tableName, Item: item(org) }));
     },
