@@ -35,9 +35,11 @@ export interface HttpRoute {
   path: string;
   /**
    * `iam`: only callers with AWS credentials allowed to invoke it (coordinators' and operators' tools sign
-   * with SigV4). Absent: public, and the function must be listed with its reason in http-api.ts.
+   * with SigV4). `org-key`: an organisation's admin API key (`Authorization: Bearer`), checked by the
+   * `org-key-authorizer` function, which passes the key's organisation on. Absent: public, and the function
+   * must be listed with its reason in http-api.ts.
    */
-  auth?: 'iam';
+  auth?: 'iam' | 'org-key';
 }
 
 export interface FunctionSpec {
@@ -153,6 +155,37 @@ export const functionSpecs = {
         path: '/v1/admin/orgs/{orgId}/participants/{participantId}/do-not-match/{otherId}',
         auth: 'iam',
       },
+    ],
+  },
+  'program-report': {
+    description:
+      'Coordinators: a mentoring program\u2019s report from its own records, as a page with charts, CSV or JSON',
+    access: ['table:get', 'table:query'],
+    partitions: [anyIn.organisation],
+    http: [
+      { method: 'GET', path: '/v1/admin/orgs/{orgId}/programs/{programId}/report', auth: 'iam' },
+      { method: 'GET', path: '/v1/admin/orgs/{orgId}/programs/{programId}/report.csv', auth: 'iam' },
+    ],
+  },
+  'data-rights': {
+    description:
+      'A person\u2019s data rights from the link in every nudge (an export by email, or erasure), and the same for admins',
+    access: [
+      'table:get',
+      'table:put',
+      'table:update',
+      'table:delete',
+      'table:query',
+      'email:send',
+      'secret:read',
+    ],
+    partitions: [anyIn.organisation, anyIn.outbox, anyIn.idempotency, anyIn.suppression],
+    http: [
+      { method: 'GET', path: '/v1/my-data' },
+      { method: 'POST', path: '/v1/my-data' },
+      { method: 'GET', path: '/v1/my-data/export' },
+      { method: 'POST', path: '/v1/admin/orgs/{orgId}/participants/{participantId}/erasure', auth: 'iam' },
+      { method: 'POST', path: '/v1/admin/orgs/{orgId}/participants/{participantId}/export', auth: 'iam' },
     ],
   },
   'send-match-email': {
@@ -321,6 +354,36 @@ export const functionSpecs = {
       'secret:read',
     ],
     partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+  },
+  'org-key-authorizer': {
+    description: 'The organisation admin API\u2019s authorizer: the organisation of a bearer API key',
+    access: ['table:get'],
+    partitions: [anyIn.apiKey],
+  },
+  'org-admin': {
+    description:
+      'The organisation admin API: its own participants, matches (and ending one), alerts, programs and groups',
+    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'table:query', 'table:query-lookup'],
+    partitions: [anyIn.organisation, anyIn.outbox],
+    lookupPartitions: [anyIn.organisation],
+    http: [
+      { method: 'GET', path: '/v1/admin/orgs/{orgId}/participants', auth: 'org-key' },
+      { method: 'GET', path: '/v1/admin/orgs/{orgId}/matches', auth: 'org-key' },
+      { method: 'PUT', path: '/v1/admin/orgs/{orgId}/matches/{matchId}/ending', auth: 'org-key' },
+      { method: 'GET', path: '/v1/admin/orgs/{orgId}/alerts', auth: 'org-key' },
+      { method: 'GET', path: '/v1/admin/orgs/{orgId}/programs', auth: 'org-key' },
+      { method: 'GET', path: '/v1/admin/orgs/{orgId}/groups', auth: 'org-key' },
+      { method: 'GET', path: '/v1/admin/orgs/{orgId}/programs/{programId}', auth: 'org-key' },
+      { method: 'PUT', path: '/v1/admin/orgs/{orgId}/programs/{programId}', auth: 'org-key' },
+    ],
+  },
+  'api-docs': {
+    description: 'The API\u2019s OpenAPI document, generated from its zod schemas, and its reference page',
+    access: [],
+    http: [
+      { method: 'GET', path: '/v1/openapi.json' },
+      { method: 'GET', path: '/v1/docs' },
+    ],
   },
   'close-group': {
     description: 'Coordinators close a peer group: nobody more is seated, emits GroupClosed',

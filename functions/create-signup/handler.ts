@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
 import { emailHasher, platformSecret } from '../../shared/adapters/email-hash';
+import { countStep } from '../../shared/adapters/metrics';
 import { readEnv } from '../../shared/config';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { dynamoOutbox } from '../../shared/data/outbox';
@@ -52,6 +53,7 @@ const accept = httpHandler(
       signUp({ ...deps, admit }, path.orgId, body, now),
       new Promise((resolve) => setTimeout(resolve, RESPONSE_FLOOR_MS)),
     ]);
+    countStep('SignupAccepted');
     return { status: 202, body: accepted };
   },
 );

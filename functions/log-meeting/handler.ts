@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
+import { countStep } from '../../shared/adapters/metrics';
 import { readEnv } from '../../shared/config';
 import { dynamoGroupSessions } from '../../shared/data/group-sessions';
 import { dynamoGroups } from '../../shared/data/groups';
@@ -116,6 +117,7 @@ const confirm = httpHandler(
     const claims = await meetingLinkClaims(body.token, now);
     const { describe } = await readerOf(claims);
     const logged = await logMeeting(deps, claims, body.status, now, describe);
+    countStep('MeetingLogged');
     logger.info('meeting logged', {
       orgId: claims.orgId,
       meetingId: claims.meetingId,

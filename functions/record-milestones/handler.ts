@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
+import { countStep } from '../../shared/adapters/metrics';
 import { readEnv } from '../../shared/config';
 import { dynamoGroupSessions } from '../../shared/data/group-sessions';
 import { dynamoMatching } from '../../shared/data/matching';
@@ -36,6 +37,7 @@ export const handler = middy()
       const { orgId, matchId, reason } = event.detail;
       const result = await recordProgramCompleted(deps, event.detail, now);
       logger.info('program milestone', { orgId, matchId, reason, ...result });
+      countStep('MilestoneReached', result.outcome === 'reached' ? 1 : 0);
       return result;
     }
     const { orgId, matchId, groupId, meetingId, participantId, status } = event.detail;
@@ -47,6 +49,7 @@ export const handler = middy()
     if (groupId) {
       const result = await recordSessionMilestones(deps, { orgId, groupId, participantId }, now);
       logger.info('session milestones', { ...log, participantId, ...result });
+      countStep('MilestoneReached', result.reached.length);
       return result;
     }
     if (!matchId) {
@@ -55,5 +58,6 @@ export const handler = middy()
     }
     const result = await recordMeetingMilestones(deps, { orgId, matchId }, now);
     logger.info('milestones', { ...log, ...result });
+    if (result.outcome === 'recorded') countStep('MilestoneReached', result.reached.length);
     return result;
   });

@@ -1,4 +1,4 @@
-import { Lazy, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnRoute,
@@ -9,7 +9,11 @@ import {
   LogGroupLogDestination,
   PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import {
+  HttpIamAuthorizer,
+  HttpLambdaAuthorizer,
+  HttpLambdaResponseType,
+} from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -45,8 +49,12 @@ const publicRoutes: Partial<Record<FunctionName, string>> = {
     'Followed from a rating link in an email by a participant who has no account; authorised by the signed token in the link, which names the meeting and the person.',
   'leave-group':
     'Followed from a link in a group email by a member who has no account; authorised by the signed token in the link, which names the group and the person.',
+  'data-rights':
+    'Followed from the \u201cYour data\u201d link in an email by a participant who has no account; authorised by the signed token in the link, which names the person (the export download by its own short-lived token). Its admin routes use IAM.',
   'list-directory':
     'The public nonprofit and university directories, read by anyone and embedded on any website; read-only, holding only what organisations publish about their groups and programs (no contact address, no participant).',
+  'api-docs':
+    'The OpenAPI document and its reference page describe the API to anyone who would call it; read-only, generated from the code, holding no data.',
   'answer-listing-check':
     'Followed from a link in a "still running?" email by a group\u2019s contact, who has no account; authorised by the signed token in the link, which names the group.',
 };
@@ -64,6 +72,7 @@ export class PublicHttpApi extends Construct {
   /** Base URL without a trailing slash, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com`. */
   readonly url: string;
   private readonly integrations = new Map<IFunction, HttpLambdaIntegration>();
+  private orgKeyAuthorizer?: HttpLambdaAuthorizer;
   /** Route keys with a throttle of their own (the stage's `RouteSettings`). */
   private readonly routeSettings: Record<
     string,
@@ -126,7 +135,12 @@ export class PublicHttpApi extends Construct {
       path: route.path,
       methods: [HttpMethod[route.method]],
       integration,
-      authorizer: route.auth === 'iam' ? new HttpIamAuthorizer() : undefined,
+      authorizer:
+        route.auth === 'iam'
+          ? new HttpIamAuthorizer()
+          : route.auth === 'org-key'
+            ? this.orgKeyAuthorizerBeside(fn)
+            : undefined,
     });
     const throttle = routeThrottle(functionName, route);
     if (created && throttle) {
@@ -137,9 +151,27 @@ export class PublicHttpApi extends Construct {
       // Route settings name routes by key: CloudFormation must create the route first.
       this.stage.node.addDependency(created);
     }
-    if (route.auth === 'iam') return;
+    if (route.auth) return;
     const reason = publicRoutes[functionName];
     if (created && reason)
       Validations.of(created.node.defaultChild as CfnRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+  }
+
+  /**
+   * The `org-key-authorizer` function, a sibling of the route's function (both are LambdaFunctions' children).
+   * Results are cached per Authorization header for a minute, so a revoked key works up to a minute more.
+   */
+  private orgKeyAuthorizerBeside(fn: IFunction): HttpLambdaAuthorizer {
+    if (!this.orgKeyAuthorizer) {
+      const authorizerFn = fn.node.scope?.node.tryFindChild('OrgKeyAuthorizer') as IFunction | undefined;
+      if (!authorizerFn) throw new Error('org-key routes need the org-key-authorizer function beside theirs');
+      this.orgKeyAuthorizer = new HttpLambdaAuthorizer('OrgKeyAuthorizer', authorizerFn, {
+        authorizerName: 'org-key',
+        responseTypes: [HttpLambdaResponseType.SIMPLE],
+        identitySource: ['$request.header.Authorization'],
+        resultsCacheTtl: Duration.seconds(60),
+      });
+    }
+    return this.orgKeyAuthorizer;
   }
 }

@@ -7,6 +7,7 @@ import {
   stillAvailableEmail,
   stillMeetingEmail,
 } from '../../shared/email/check-in-templates';
+import { dataExportEmail } from '../../shared/email/data-rights-templates';
 import { digestEmail } from '../../shared/email/digest-templates';
 import { listingCheckEmail } from '../../shared/email/directory-templates';
 import {
@@ -197,6 +198,18 @@ export const emailPreviews = (baseUrl = 'http://127.0.0.1:3000'): EmailPreview[]
       'default',
       'A confirmed address used on the signup form again (the form answers the same either way).',
       { brand: university, firstName: SAM.firstName },
+    ),
+
+    preview(
+      dataExportEmail,
+      'default',
+      'The download link of a person’s data export, sent because they asked.',
+      {
+        brand: nonprofit,
+        firstName: PRIYA.firstName,
+        link: link('/v1/my-data/export'),
+        validDays: 7,
+      },
     ),
 
     // Matches

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+} from 'aws-lambda';
 import { type FunctionName, functionSpecs, type HttpRoute } from '../functions';
 import { routeThrottle, stageThrottle, type Throttle } from '../throttling';
 
@@ -21,6 +25,7 @@ interface Route {
   names: string[];
   target: FunctionName;
   throttle: Throttle;
+  auth: HttpRoute['auth'];
 }
 
 const compile = (route: HttpRoute, target: FunctionName): Route => {
@@ -42,6 +47,7 @@ const compile = (route: HttpRoute, target: FunctionName): Route => {
     names,
     target,
     throttle: routeThrottle(target, route) ?? stageThrottle,
+    auth: route.auth,
   };
 };
 
@@ -149,6 +155,25 @@ const toEvent = (
   };
 };
 
+/** The REQUEST authorizer event (payload 2.0) of a request, its identity source the Authorization header. */
+const authorizerEvent = (
+  event: APIGatewayProxyEventV2,
+  authorization: string,
+): APIGatewayRequestAuthorizerEventV2 => ({
+  version: '2.0',
+  type: 'REQUEST',
+  routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${event.routeKey.replace(' ', '')}`,
+  identitySource: [authorization],
+  routeKey: event.routeKey,
+  rawPath: event.rawPath,
+  rawQueryString: event.rawQueryString,
+  cookies: event.cookies ?? [],
+  headers: event.headers,
+  queryStringParameters: event.queryStringParameters,
+  pathParameters: event.pathParameters,
+  requestContext: event.requestContext,
+});
+
 /** Writes a handler's result the way API Gateway does, including its inference for bare values. */
 const writeResult = (res: ServerResponse, result: unknown) => {
   // Without a statusCode, API Gateway answers 200 with the value as a JSON body (a string as it is).
@@ -205,7 +230,10 @@ export type LocalRoutes = (
 export const startHttpApi = async (options: {
   port: number;
   now: () => Date;
-  invoke: (target: FunctionName, event: APIGatewayProxyEventV2) => Promise<unknown>;
+  invoke: (
+    target: FunctionName,
+    event: APIGatewayProxyEventV2 | APIGatewayRequestAuthorizerEventV2,
+  ) => Promise<unknown>;
   /** Routes of the local runtime itself (`/_local/*`, `/health`); answers false when not theirs. */
   localRoutes: LocalRoutes;
 }): Promise<{ url: string; server: Server; stop(): Promise<void> }> => {
@@ -223,6 +251,20 @@ export const startHttpApi = async (options: {
         return sendJson(res, 429, { message: 'Too Many Requests' });
       }
       const event = toEvent(req, url, body, matched.route.routeKey, matched.params, options.now());
+      if (matched.route.auth === 'org-key') {
+        // As API Gateway does: no identity source, no authorizer call, a bare 401; no caching here.
+        const { authorization } = event.headers;
+        if (!authorization) return sendJson(res, 401, { message: 'Unauthorized' });
+        const verdict = (await options.invoke(
+          'org-key-authorizer',
+          authorizerEvent(event, authorization),
+        )) as {
+          isAuthorized: boolean;
+          context?: Record<string, unknown>;
+        };
+        if (!verdict.isAuthorized) return sendJson(res, 403, { message: 'Forbidden' });
+        (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: verdict.context ?? {} };
+      }
       writeResult(res, await options.invoke(matched.route.target, event));
     } catch (error) {
       // What API Gateway answers when the function itself fails.

@@ -6,6 +6,7 @@ export const demoOrganisations: Organisation[] = [
     orgId: 'demo-university',
     kind: 'university',
     name: 'Northfield University',
+    homeRegion: 'eu-west-1',
     consent: {
       version: 'demo-university-2026-11',
       text: 'I agree that Northfield University stores my answers to match me with a peer mentor and emails me about my mentoring. I can ask for my data or its deletion at any time.',
@@ -68,6 +69,7 @@ export const demoOrganisations: Organisation[] = [
     orgId: 'demo-nonprofit',
     kind: 'nonprofit',
     name: 'Harbour Lights Community',
+    homeRegion: 'eu-west-1',
     consent: {
       version: 'demo-nonprofit-2026-11',
       text: 'I agree that Harbour Lights stores my answers to connect me with peers who share my experience and emails me about it. Peer support complements, and never replaces, professional help.',

@@ -1,6 +1,7 @@
 import { type DeferralRequirements, type DeferralStore, dynamoDeferrals } from '../data/deferrals';
 import { type DigestStore, dynamoDigests } from '../data/digests';
 import { dynamoRecipients, type Recipient, type RecipientStore } from '../data/recipients';
+import { dataRightsLink } from '../domain/data-export';
 import { assess, type GateRequest } from '../domain/email-gate';
 import {
   DEFAULT_NUDGE_POLICY,
@@ -17,6 +18,7 @@ import { escapeHtml } from '../http/html';
 import { documents } from './aws';
 import { emailHasher, platformSecret } from './email-hash';
 import type { OutgoingEmail } from './email-sender';
+import { countStep } from './metrics';
 
 /**
  * Every email to a participant goes through here: the nudge policy decides (suppression above all; then
@@ -61,14 +63,14 @@ export interface NudgeSenderDeps {
   policy?: NudgePolicy;
 }
 
-const footer = (content: RenderedEmail, link: string): RenderedEmail => {
+const footer = (content: RenderedEmail, link: string, dataLink: string): RenderedEmail => {
   const line = 'You get these emails because you take part in a program on kindred.';
   return {
     ...content,
-    text: `${content.text.trimEnd()}\n\n--\n${line} Unsubscribe or pause: ${link}\n`,
+    text: `${content.text.trimEnd()}\n\nYour data: ${dataLink}\n\n--\n${line} Unsubscribe or pause: ${link}\n`,
     html: content.html.replace(
       '</main>',
-      `<p style="margin-top:32px;font-size:13px;color:#555">${escapeHtml(line)} <a href="${escapeHtml(link)}">Unsubscribe or pause</a></p></main>`,
+      `<p style="margin-top:32px;font-size:13px;color:#555"><a href="${escapeHtml(dataLink)}">Your data</a></p><p style="margin-top:32px;font-size:13px;color:#555">${escapeHtml(line)} <a href="${escapeHtml(link)}">Unsubscribe or pause</a></p></main>`,
     ),
   };
 };
@@ -115,7 +117,17 @@ export const nudgeSender = (deps: NudgeSenderDeps) => {
     );
     email = {
       ...email,
-      content: footer(email.content, link),
+      content: footer(
+        email.content,
+        link,
+        dataRightsLink(
+          await deps.secret(),
+          deps.publicApiUrl,
+          orgId,
+          participant.participantId,
+          request.issuedAt,
+        ),
+      ),
       headers: { ...email.headers, ...unsubscribeHeaders(link) },
     };
     const release = () => deps.recipients.releaseNudge(orgId, participant.participantId, now);
@@ -195,6 +207,7 @@ export const nudgeSender = (deps: NudgeSenderDeps) => {
           break;
         }
         case 'drop':
+          countStep('EmailSuppressed');
           return { outcome: 'dropped', reason: decision.reason };
       }
       throw new Error(`Unknown decision ${JSON.stringify(decision)}`);

@@ -92,6 +92,8 @@ export const keys = {
     pk: `${ORG}${orgId}`,
     sk: `RECIPIENT#${participantId}#DIGEST#${digestId}`,
   }),
+  /** What is left of an erased person: counts for reports, nothing that names them (see domain/erasure.ts). */
+  erased: (orgId: string, participantId: string) => ({ pk: `${ORG}${orgId}`, sk: `ERASED#${participantId}` }),
   /**
    * An address that gets nothing more (hard bounce, complaint), keyed by its pseudonym (see email-hash.ts) and
    * across organisations: SES reports the address, not who it belongs to.
@@ -105,6 +107,11 @@ export const keys = {
     pk: `${PARTITIONS.rateLimit}${scope}#${subject}`,
     sk: `WINDOW#${windowStart.toISOString()}`,
   }),
+  /** An admin API key's hash and organisation, by key id: what verifying a bearer token reads. */
+  apiKey: (keyId: string) => ({ pk: `${PARTITIONS.apiKey}${keyId}`, sk: 'KEY' }),
+  /** The organisation's own list entry of a key (label, dates; no hash), for listing its keys. */
+  orgApiKey: (orgId: string, keyId: string) => ({ pk: `${ORG}${orgId}`, sk: `APIKEY#${keyId}` }),
+  orgApiKeysPrefix: 'APIKEY#',
 };
 
 const poolPrefix = (programId: string, role: string) => `POOL#${programId}#${role}#`;

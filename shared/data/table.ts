@@ -34,6 +34,8 @@ export const PARTITIONS = {
   directory: 'DIRECTORY#',
   /** Rate-limit counters of the public signup path (per client address, per organisation), one per window. */
   rateLimit: 'RATE#',
+  /** Organisation admin API keys by key id (`APIKEY#<keyId>`): what the authorizer reads, and nothing else. */
+  apiKey: 'APIKEY#',
 } as const;
 
 /** Outbox items' partition key prefix; the relay's stream filter selects them. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { MatchingSettingsInput } from '../matching/settings';
-import type { GroupScheduleInput } from './group-sessions';
-import type { MeetingSettingsInput } from './meetings';
+import { Id } from '../events/catalogue';
+import { MatchingSettings, type MatchingSettingsInput } from '../matching/settings';
+import { GroupSchedule, type GroupScheduleInput } from './group-sessions';
+import { MeetingSettings, type MeetingSettingsInput } from './meetings';
 
 export type OrgKind = 'nonprofit' | 'university' | 'company';
 
@@ -67,6 +68,11 @@ export interface Organisation {
   orgId: string;
   kind: OrgKind;
   name: string;
+  /**
+   * The AWS region whose stack keeps the organisation's data (each region's stack is separate: an
+   * organisation lives in one, e.g. to keep its people's data in the EU).
+   */
+  homeRegion?: string;
   /** The consent text people agree to on the form, versioned so each participant's record names it. */
   consent: { version: string; text: string };
   defaultProgramId: string;
@@ -131,3 +137,115 @@ export const AllowedOrigins = z.array(AllowedOrigin).max(20);
 /** Whether a page on `origin` may use the organisation's form: exact match, never a pattern. */
 export const allowsOrigin = (org: Pick<Organisation, 'allowedOrigins'>, origin: string) =>
   (org.allowedOrigins ?? []).includes(origin);
+
+/**
+ * A nested settings object checked against its schema but kept as given, so fields left out go on taking the
+ * platform's defaults. The schema is named lazily: group-sessions.ts reaches this module through groups.ts.
+ */
+const keptAsGiven = <T>(schema: () => z.ZodType<unknown, T>) =>
+  z.custom<T>().superRefine((value, ctx) => {
+    const result = schema().safeParse(value);
+    for (const issue of result.error?.issues ?? []) {
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    }
+  });
+
+const DisplayName = z.string().trim().min(1, 'a name').max(120, 'at most 120 characters');
+
+const MentoringProgramInput = z.strictObject({
+  programId: Id,
+  name: DisplayName,
+  kind: z.literal('mentoring'),
+  matching: keptAsGiven<MatchingSettingsInput>(() => MatchingSettings).optional(),
+  meetings: keptAsGiven<MeetingSettingsInput>(() => MeetingSettings).optional(),
+});
+
+const PeerGroupInput = z
+  .strictObject({
+    programId: Id,
+    name: DisplayName,
+    kind: z.literal('peer-group'),
+    seats: z.int('a whole number of seats').min(1, 'at least 1').max(1000, 'at most 1000'),
+    schedule: keptAsGiven<GroupScheduleInput>(() => GroupSchedule).optional(),
+    ...Object.fromEntries(DETAIL_FIELDS.map((field) => [field, z.unknown().optional()])),
+  })
+  .superRefine((group, ctx) => {
+    const details = peerGroupDetails(group as PeerGroup);
+    for (const issue of details?.error?.issues ?? []) {
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    }
+  })
+  .transform((group) => group as PeerGroup);
+
+const Choices = z.array(z.string().trim().min(1).max(80)).min(1).max(50);
+
+const hasIds = (value: unknown): value is { programs: { programId: unknown }[] } => {
+  const programs = (value as { programs?: unknown } | undefined)?.programs;
+  return (
+    Array.isArray(programs) && programs.every((program) => typeof program === 'object' && program !== null)
+  );
+};
+
+/** An organisation as an operator writes it (see `Organisation`): every field checked, nothing added. */
+export const Organisation = z
+  .strictObject({
+    orgId: Id,
+    kind: z.enum(['nonprofit', 'university', 'company'] as const satisfies readonly OrgKind[]),
+    name: DisplayName,
+    homeRegion: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region code, e.g. eu-west-1')
+      .optional(),
+    consent: z.strictObject({
+      version: z.string().trim().min(1).max(100),
+      text: z.string().trim().min(1).max(5000),
+    }),
+    defaultProgramId: Id,
+    programs: z
+      .array(z.discriminatedUnion('kind', [MentoringProgramInput, PeerGroupInput]))
+      .min(1)
+      .max(200),
+    branding: z
+      .strictObject({
+        colour: z
+          .string()
+          .regex(/^#[0-9a-fA-F]{6}$/, 'a colour such as #1f4e79')
+          .optional(),
+        logoUrl: z.url({ protocol: /^https$/, error: 'an https URL' }).optional(),
+      })
+      .optional(),
+    allowedOrigins: AllowedOrigins.optional(),
+    form: z
+      .strictObject({ experiences: Choices, interests: Choices, goals: Choices, languages: Choices })
+      .partial()
+      .optional(),
+    contacts: z
+      .strictObject({ coordinator: z.email('an email address'), safeguarding: z.email('an email address') })
+      .partial()
+      .optional(),
+    crisisHelp: z.string().trim().min(1).max(2000).optional(),
+    webhook: z
+      .strictObject({
+        url: z.url({ protocol: /^https$/, error: 'an https URL' }),
+        secretRef: z.string().min(1).max(200),
+      })
+      .optional(),
+    signupLimits: z
+      .strictObject({
+        perAddress: z.int().min(1).max(100_000),
+        perOrganisation: z.int().min(1).max(1_000_000),
+      })
+      .partial()
+      .optional(),
+  })
+  .refine((org) => org.programs.some((program) => program.programId === org.defaultProgramId), {
+    path: ['defaultProgramId'],
+    message: 'one of the programs\u2019 ids',
+    // Also when other fields are wrong, so one run names every mistake.
+    when: ({ value }) => hasIds(value),
+  })
+  .refine((org) => new Set(org.programs.map((p) => p.programId)).size === org.programs.length, {
+    path: ['programs'],
+    message: 'each program id once',
+    when: ({ value }) => hasIds(value),
+  }) satisfies z.ZodType<Organisation>;

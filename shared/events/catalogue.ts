@@ -195,6 +195,11 @@ export const catalogue = {
     programId: Id,
   }).describe('A paused mentor confirmed and can be matched again.'),
 
+  ParticipantErased: detail({
+    participantId: Id,
+    programId: Id,
+  }).describe('A participant’s personal data was erased; only an anonymous tombstone remains.'),
+
   GroupJoined: detail({
     groupId: Id,
     participantId: Id,

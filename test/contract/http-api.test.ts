@@ -128,6 +128,35 @@ describe('http api', () => {
     });
   });
 
+  it('puts org-key routes behind the org-key authorizer: REQUEST, simple responses, the header, a minute\u2019s cache', () => {
+    const authorizers = resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const [[authorizerId, authorizer] = []] = authorizers;
+    expect(authorizer?.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 60,
+    });
+    expect(JSON.stringify(authorizer?.Properties?.AuthorizerUri)).toContain(
+      functionLogicalId(template, STAGE, 'org-key-authorizer'),
+    );
+    const orgKeyRoutes = (Object.values(functionSpecs) as FunctionSpec[]).flatMap((spec) =>
+      (spec.http ?? []).filter((r) => r.auth === 'org-key').map((r) => `${r.method} ${r.path}`),
+    );
+    expect(orgKeyRoutes.length).toBeGreaterThan(0);
+    for (const [, r] of resourcesOfType(template, 'AWS::ApiGatewayV2::Route')) {
+      const orgKey = orgKeyRoutes.includes(String(r.Properties?.RouteKey));
+      if (orgKey)
+        expect(r.Properties).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizerId },
+        });
+      else expect(r.Properties?.AuthorizationType).not.toBe('CUSTOM');
+    }
+  });
+
   it('outputs the API URL', () => {
     expect(template.Outputs?.ApiUrl?.Value).toStrictEqual({
       'Fn::GetAtt': [onlyResourceOfType(template, 'AWS::ApiGatewayV2::Api'), 'ApiEndpoint'],

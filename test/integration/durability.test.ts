@@ -11,7 +11,9 @@ const client = (endpoint: string) =>
   });
 
 describe('a stop and a start lose nothing (local runtime)', () => {
-  it('delivers an event whose item was stored before the stop, exactly once', async () => {
+  it('delivers an event whose item was stored before the stop, exactly once', {
+    timeout: 90_000,
+  }, async () => {
     // Prepare: a signup accepted, then the platform stopped at once, mid-flow
     const first = await startTestRuntime({ restartable: true });
     const body = signupBody();
