@@ -67,6 +67,15 @@ const anyIn = Object.fromEntries(
   [K in keyof typeof PARTITIONS]: `${(typeof PARTITIONS)[K]}*`;
 };
 
+/**
+ * What a mailer built with `lambdaMailer` (shared/adapters/mailer.ts) touches: its organisation's items, the
+ * send-once claims, the suppression list, SES and the secret that signs its links.
+ */
+const MAILER = {
+  access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
+  partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+} as const satisfies Pick<FunctionSpec, 'access' | 'partitions'>;
+
 export const functionSpecs = {
   'create-signup': {
     description: 'Accepts a signup form: stores the participant and its consent, emits ParticipantSignedUp',
@@ -99,8 +108,7 @@ export const functionSpecs = {
   },
   'send-signup-email': {
     description: 'Sends the verification (or already-signed-up) email, exactly once per fact',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+    ...MAILER,
   },
   'sweep-due-work': {
     description: 'Hourly: emits the events of work that has fallen due, from the time-bucketed due index',
@@ -190,8 +198,7 @@ export const functionSpecs = {
   },
   'send-match-email': {
     description: 'Emails both people of a new match with the reasons, and each person when a match ends',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+    ...MAILER,
   },
   'assign-group-seat': {
     description:
@@ -210,8 +217,7 @@ export const functionSpecs = {
   },
   'send-group-email': {
     description: 'Emails a member who took a seat or joined a waitlist',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+    ...MAILER,
   },
   'plan-meetings': {
     description:
@@ -221,8 +227,7 @@ export const functionSpecs = {
   },
   'send-meeting-email': {
     description: 'Meeting reminders with a calendar invite and one-click links; cancellations of invites',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+    ...MAILER,
   },
   'log-meeting': {
     description:
@@ -263,8 +268,7 @@ export const functionSpecs = {
   },
   'send-milestone-email': {
     description: 'Celebrates each milestone reached with an email naming it',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+    ...MAILER,
   },
   unsubscribe: {
     description:
@@ -283,8 +287,7 @@ export const functionSpecs = {
   },
   'send-feedback-request': {
     description: 'After a meeting is logged as held, asks each person for a one-click rating',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+    ...MAILER,
   },
   'give-feedback': {
     description: 'One-click ratings and the optional comment page; crisis language shows help at once',
@@ -303,8 +306,7 @@ export const functionSpecs = {
   },
   'send-check-in-email': {
     description: '"Still meeting?" to both of a drifting pair; "still available?" to a paused mentor',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+    ...MAILER,
   },
   'answer-check-in': {
     description:
@@ -321,19 +323,16 @@ export const functionSpecs = {
   'alert-coordinator': {
     description:
       'Alerts a program coordinator (two low ratings, a drifting pair) or the safeguarding contact (crisis language)',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+    ...MAILER,
   },
   'send-deferred-email': {
     description: 'Sends an email that waited for the morning, a pause or the frequency cap, if still wanted',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+    ...MAILER,
   },
   'send-digest': {
     description:
       'Sends a digest of the nudges held back at the frequency cap, as one email of what is still wanted',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+    ...MAILER,
   },
   'plan-group-sessions': {
     description:
@@ -411,8 +410,7 @@ export const functionSpecs = {
   },
   'check-listing': {
     description: '"Still running?" to a listed group\u2019s contact every 90 days, with one-click answers',
-    access: ['table:get', 'table:put', 'table:update', 'table:delete', 'email:send', 'secret:read'],
-    partitions: [anyIn.organisation, anyIn.idempotency, anyIn.suppression],
+    ...MAILER,
   },
   'answer-listing-check': {
     description:
