@@ -9,7 +9,7 @@ import { answerableCheckIn, answerCheckIn, type CheckInClaims } from '../../shar
 import { CHECK_IN_PURPOSE, parseLinkSubject, RESUME_MATCHING_PURPOSE } from '../../shared/domain/links';
 import { participantNotFound, resumeMatching } from '../../shared/domain/matching';
 import { firstName } from '../../shared/email/templates';
-import { confirmFormPage } from '../../shared/http/forms';
+import { clickedFirst, confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
 import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
 import { httpHandler, logger } from '../../shared/middleware';
@@ -71,7 +71,7 @@ const showQuestion = httpHandler(
         choice: {
           name: 'answer',
           legend: 'Your answer',
-          options: [...CHOICES].sort((a, b) => Number(b.value === clicked) - Number(a.value === clicked)),
+          options: clickedFirst(CHOICES, clicked),
         },
         submit: 'Send my answer',
         colour: org?.branding?.colour,

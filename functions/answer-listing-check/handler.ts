@@ -13,7 +13,7 @@ import {
 import { closeGroup } from '../../shared/domain/groups';
 import { LISTING_CHECK_PURPOSE } from '../../shared/domain/links';
 import { Id } from '../../shared/events/catalogue';
-import { confirmFormPage } from '../../shared/http/forms';
+import { clickedFirst, confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
 import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
 import { httpHandler, logger } from '../../shared/middleware';
@@ -64,7 +64,7 @@ const showQuestion = httpHandler(
         choice: {
           name: 'answer',
           legend: 'Your answer',
-          options: [...CHOICES].sort((a, b) => Number(b.value === clicked) - Number(a.value === clicked)),
+          options: clickedFirst(CHOICES, clicked),
         },
         submit: 'Send my answer',
         colour: org.branding?.colour,

@@ -26,7 +26,7 @@ import {
 } from '../../shared/domain/meeting-log';
 import { describeMeetingTime } from '../../shared/domain/meetings';
 import { firstName } from '../../shared/email/templates';
-import { confirmFormPage } from '../../shared/http/forms';
+import { clickedFirst, confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
 import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
 import { httpHandler, logger } from '../../shared/middleware';
@@ -101,7 +101,7 @@ const showForm = httpHandler(
           name: 'status',
           legend: 'Did your meeting take place?',
           // The page preselects the first option: the answer the person clicked in the email.
-          options: [...CHOICES].sort((a, b) => Number(b.value === clicked) - Number(a.value === clicked)),
+          options: clickedFirst(CHOICES, clicked),
         },
         submit: 'Save my answer',
         colour: org?.branding?.colour,
@@ -194,9 +194,7 @@ const showAttendanceForm = httpHandler(
         choice: {
           name: 'status',
           legend: 'Your session',
-          options: [...ATTENDANCE_CHOICES].sort(
-            (a, b) => Number(b.value === clicked) - Number(a.value === clicked),
-          ),
+          options: clickedFirst(ATTENDANCE_CHOICES, clicked),
         },
         submit: 'Save my answer',
         colour: org?.branding?.colour,

@@ -31,3 +31,7 @@ export const confirmFormPage = (form: ConfirmForm) => {
     : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(form.title)}</title><style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}fieldset{border:1px solid #bbb;border-radius:6px;margin:1.5rem 0;padding:.5rem 1rem 1rem}fieldset div{margin:.5rem 0}input[type=radio]{width:1.1rem;height:1.1rem}button{font:inherit;font-weight:600;background:${colour};color:#fff;border:0;border-radius:6px;padding:.75rem 1.25rem;cursor:pointer}button:focus-visible,input:focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}</style></head><body><main><h1>${escapeHtml(form.title)}</h1>${form.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}<form method="post" action="${escapeHtml(form.action)}">${hidden}${choice}<button type="submit">${escapeHtml(form.submit)}</button></form></main></body></html>`;
 };
+
+/** The options with the one the person clicked in the email first, so the page preselects their answer. */
+export const clickedFirst = <T extends { value: string }>(options: readonly T[], clicked: string): T[] =>
+  [...options].sort((a, b) => Number(b.value === clicked) - Number(a.value === clicked));
