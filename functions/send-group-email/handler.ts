@@ -3,8 +3,8 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
 import { platformSecret } from '../../shared/adapters/email-hash';
-import { idempotentEmailSender } from '../../shared/adapters/email-sender';
-import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
+import { lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
+import { outcomeFields } from '../../shared/adapters/nudge-sender';
 import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoGroups } from '../../shared/data/groups';
@@ -17,24 +17,13 @@ import { firstName } from '../../shared/email/templates';
 import { eventsOf, handlingTime } from '../../shared/events/envelope';
 import { logger } from '../../shared/middleware';
 
-const env = readEnv([
-  'TABLE_NAME',
-  'TOKEN_SECRET_ID',
-  'EMAIL_FROM',
-  'EMAIL_CONFIGURATION_SET',
-  'PUBLIC_API_URL',
-]);
+const env = readEnv(MAILER_ENV);
 const participants = dynamoParticipants(documents, env.TABLE_NAME, () =>
   Promise.reject(new Error('send-group-email never hashes addresses')),
 );
 const organisations = dynamoOrganisations(documents, env.TABLE_NAME);
 const groups = dynamoGroups(documents, env.TABLE_NAME);
-const emails = idempotentEmailSender({
-  tableName: env.TABLE_NAME,
-  from: env.EMAIL_FROM,
-  configurationSet: env.EMAIL_CONFIGURATION_SET,
-});
-const nudges = lambdaNudgeSender(env, emails);
+const { emails, nudges } = lambdaMailer(env);
 
 const GroupFacts = eventsOf('GroupJoined', 'GroupWaitlisted');
 
