@@ -72,9 +72,24 @@ const holdMeeting = async (count: number, menteeEmail: string) => {
 };
 
 /** The rating link for `rating` in the latest feedback request `count` to the address. */
+/** Rating requests to the address: on their own, or inside a digest when one raced another nudge for the cap. */
+const ratingRequests = async (address: string) =>
+  (await emailsTo(address)).filter(
+    (e) =>
+      /^How was your meeting with/.test(e.subject) ||
+      (/held back for you/.test(e.subject) && /How was your meeting with/.test(e.text)),
+  );
+
 const ratingLink = async (address: string, count: number, rating: number) => {
+  // A request folded into a digest goes out once the week's cap allows: move the clock on until it has.
+  for (let day = 0; day < 8 && (await ratingRequests(address)).length < count; day++) {
+    await local.settle();
+    if ((await ratingRequests(address)).length >= count) break;
+    await local.post('/_local/clock', { advance: 'P1D' });
+    await local.settle();
+  }
   const requests = await eventually(async () => {
-    const found = (await emailsTo(address)).filter((e) => /^How was your meeting with/.test(e.subject));
+    const found = await ratingRequests(address);
     return found.length >= count ? found : undefined;
   });
   const link = new RegExp(`(https?://\\S+/v1/feedback\\?token=\\S+&rating=${rating})`).exec(
@@ -122,9 +137,8 @@ describe('feedback on a pair’s meetings (local runtime)', () => {
 
     // Assess
     const link = await ratingLink(mentee.email, 1, 2);
-    expect(
-      (await emailsTo(mentor.email)).filter((e) => e.subject === 'How was your meeting with Sam?'),
-    ).toHaveLength(1);
+    await ratingLink(mentor.email, 1, 3);
+    expect(await ratingRequests(mentor.email)).toHaveLength(1);
     const page = await fetch(link, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     const html = await page.text();
