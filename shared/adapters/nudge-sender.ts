@@ -23,8 +23,8 @@ import { countStep } from './metrics';
 /**
  * Every email to a participant goes through here: the nudge policy decides (suppression above all; then
  * unsubscribes, pauses, quiet hours in the person's own zone and the frequency cap for nudges), and the
- * email is sent now, kept for later on the due index, folded into the person's digest, or dropped. A nudge
- * carries an unsubscribe link in its footer and the RFC 8058 one-click headers.
+ * email is sent now, kept for later on the due index, folded into the person's digest, or dropped. Every email
+ * carries a "Your data" link in its footer; a nudge also an unsubscribe link and the RFC 8058 one-click headers.
  *
  * A nudge takes its slot under the cap before it is sent (a conditional write on the person's recent nudges),
  * so emails released together, by one sweep or by concurrent functions, cannot go over the cap: the one that
@@ -63,14 +63,27 @@ export interface NudgeSenderDeps {
   policy?: NudgePolicy;
 }
 
-const footer = (content: RenderedEmail, link: string, dataLink: string): RenderedEmail => {
+const SMALL_PRINT = 'margin-top:32px;font-size:13px;color:#555';
+
+/** Every email to a participant links to their data rights: an export, or erasure. */
+const withDataLink = (content: RenderedEmail, dataLink: string): RenderedEmail => ({
+  ...content,
+  text: `${content.text.trimEnd()}\n\nYour data: ${dataLink}\n`,
+  html: content.html.replace(
+    '</main>',
+    `<p style="${SMALL_PRINT}"><a href="${escapeHtml(dataLink)}">Your data</a></p></main>`,
+  ),
+});
+
+/** A nudge also says why it came and how to stop it. */
+const withUnsubscribe = (content: RenderedEmail, link: string): RenderedEmail => {
   const line = 'You get these emails because you take part in a program on kindred.';
   return {
     ...content,
-    text: `${content.text.trimEnd()}\n\nYour data: ${dataLink}\n\n--\n${line} Unsubscribe or pause: ${link}\n`,
+    text: `${content.text.trimEnd()}\n\n--\n${line} Unsubscribe or pause: ${link}\n`,
     html: content.html.replace(
       '</main>',
-      `<p style="margin-top:32px;font-size:13px;color:#555"><a href="${escapeHtml(dataLink)}">Your data</a></p><p style="margin-top:32px;font-size:13px;color:#555">${escapeHtml(line)} <a href="${escapeHtml(link)}">Unsubscribe or pause</a></p></main>`,
+      `<p style="${SMALL_PRINT}">${escapeHtml(line)} <a href="${escapeHtml(link)}">Unsubscribe or pause</a></p></main>`,
     ),
   };
 };
@@ -106,9 +119,18 @@ export const nudgeSender = (deps: NudgeSenderDeps) => {
         [KINDRED_EMAIL_TAGS.participantId]: participant.participantId,
       },
     };
+    const secret = await deps.secret();
+    const dataLink = dataRightsLink(
+      secret,
+      deps.publicApiUrl,
+      orgId,
+      participant.participantId,
+      request.issuedAt,
+    );
+    email = { ...email, content: withDataLink(email.content, dataLink) };
     if (!isNudge(category)) return sent(await deps.emails.send(email));
     const link = unsubscribeLink(
-      await deps.secret(),
+      secret,
       deps.publicApiUrl,
       orgId,
       participant.participantId,
@@ -117,17 +139,7 @@ export const nudgeSender = (deps: NudgeSenderDeps) => {
     );
     email = {
       ...email,
-      content: footer(
-        email.content,
-        link,
-        dataRightsLink(
-          await deps.secret(),
-          deps.publicApiUrl,
-          orgId,
-          participant.participantId,
-          request.issuedAt,
-        ),
-      ),
+      content: withUnsubscribe(email.content, link),
       headers: { ...email.headers, ...unsubscribeHeaders(link) },
     };
     const release = () => deps.recipients.releaseNudge(orgId, participant.participantId, now);

@@ -18,6 +18,7 @@ import { EMAIL_IDEMPOTENCY_SECONDS } from '../../shared/adapters/email-sender';
 import { verifyToken } from '../../shared/adapters/tokens';
 import type { EventDetail } from '../../shared/events/catalogue';
 import { EVENT_ARCHIVE_RETENTION_DAYS } from '../../shared/events/rules';
+import { escapeHtml } from '../../shared/http/html';
 import { ORG_ID, organisation, participant } from '../fixtures/domain';
 import { eventBridgeEvent, lambdaContext } from '../helpers/events';
 
@@ -126,6 +127,26 @@ describe('send-signup-email', () => {
       exp: Date.parse(OCCURRED) / 1000 + 7 * 86_400,
     });
     expect(email?.Content?.Simple?.Body?.Html?.Data).toContain(`href="${link}"`);
+  });
+
+  it('links the verification email, like every email, to the person\u2019s own "Your data" page', async () => {
+    await invoke(signedUp());
+
+    const [email] = sentEmails();
+    const text = email?.Content?.Simple?.Body?.Text?.Data ?? '';
+    const link = /Your data: (\S+)/.exec(text)?.[1] ?? '';
+    const url = new URL(link);
+    expect(`${url.origin}${url.pathname}`).toBe('https://api.kindred.test/v1/my-data');
+    expect(
+      verifyToken(SECRET, url.searchParams.get('token') ?? '', 'data-rights', new Date(OCCURRED)),
+    ).toMatchObject({
+      pur: 'data-rights',
+      org: ORG_ID,
+      sub: person.participantId,
+    });
+    expect(email?.Content?.Simple?.Body?.Html?.Data).toContain(`href="${escapeHtml(link)}"`);
+    // Transactional: no unsubscribe, which a person cannot opt out of anyway.
+    expect(text).not.toContain('Unsubscribe');
   });
 
   it('claims the email before sending and marks it completed after, keyed on the business fact', async () => {

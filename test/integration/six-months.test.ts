@@ -2,6 +2,7 @@ import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxEmail } from '../../infra/local/ses-local';
+import { escapeHtml } from '../../shared/http/html';
 import { followForm, signupBody, startTestRuntime, type TestRuntime } from '../helpers/local';
 
 /**
@@ -231,6 +232,21 @@ describe('six months of a mentoring pair and a peer group (local runtime, one-cl
             .join('\n'),
         ).toBeGreaterThanOrEqual(week);
     }
+  });
+
+  it('every email carried the person\u2019s own "Your data" link, in both parts', () => {
+    const people = new Map([
+      [mentee.email, 'mentee'],
+      [mentor.email, 'mentor'],
+      [member.email, 'member'],
+    ]);
+    const without = emails
+      .filter((email) => people.has(email.to))
+      .filter((email) => {
+        const link = /Your data: (\S+)/.exec(email.text)?.[1];
+        return !link || !email.html.includes(`href="${escapeHtml(link)}"`);
+      });
+    expect(without.map((email) => email.subject)).toEqual([]);
   });
 
   it('no email was sent twice', () => {
