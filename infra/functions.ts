@@ -168,16 +168,18 @@ export const functionSpecs = {
   'program-report': {
     description:
       'Coordinators: a mentoring program\u2019s report from its own records, as a page with charts, CSV or JSON',
-    access: ['table:get', 'table:query'],
+    access: ['table:get', 'table:query', 'secret:read'],
     partitions: [anyIn.organisation],
     http: [
-      { method: 'GET', path: '/v1/admin/orgs/{orgId}/programs/{programId}/report', auth: 'iam' },
-      { method: 'GET', path: '/v1/admin/orgs/{orgId}/programs/{programId}/report.csv', auth: 'iam' },
+      { method: 'GET', path: '/v1/admin/orgs/{orgId}/programs/{programId}/report', auth: 'org-key' },
+      { method: 'GET', path: '/v1/admin/orgs/{orgId}/programs/{programId}/report.csv', auth: 'org-key' },
+      { method: 'POST', path: '/v1/admin/orgs/{orgId}/programs/{programId}/report-links', auth: 'org-key' },
+      { method: 'GET', path: '/v1/reports' },
     ],
   },
   'data-rights': {
     description:
-      'A person\u2019s data rights from the link in every nudge (an export by email, or erasure), and the same for admins',
+      'A person\u2019s data rights from the link in every email (an export by email, or erasure), and the same for admins',
     access: [
       'table:get',
       'table:put',
@@ -192,8 +194,12 @@ export const functionSpecs = {
       { method: 'GET', path: '/v1/my-data' },
       { method: 'POST', path: '/v1/my-data' },
       { method: 'GET', path: '/v1/my-data/export' },
-      { method: 'POST', path: '/v1/admin/orgs/{orgId}/participants/{participantId}/erasure', auth: 'iam' },
-      { method: 'POST', path: '/v1/admin/orgs/{orgId}/participants/{participantId}/export', auth: 'iam' },
+      {
+        method: 'POST',
+        path: '/v1/admin/orgs/{orgId}/participants/{participantId}/erasure',
+        auth: 'org-key',
+      },
+      { method: 'POST', path: '/v1/admin/orgs/{orgId}/participants/{participantId}/export', auth: 'org-key' },
     ],
   },
   'send-match-email': {
@@ -388,7 +394,7 @@ export const functionSpecs = {
     description: 'Coordinators close a peer group: nobody more is seated, emits GroupClosed',
     access: ['table:get', 'table:put'],
     partitions: [anyIn.organisation, anyIn.outbox],
-    http: [{ method: 'POST', path: '/v1/admin/orgs/{orgId}/groups/{groupId}/close', auth: 'iam' }],
+    http: [{ method: 'POST', path: '/v1/admin/orgs/{orgId}/groups/{groupId}/close', auth: 'org-key' }],
   },
   'update-directory': {
     description:

@@ -5,6 +5,7 @@ import { dynamoGroups } from '../../shared/data/groups';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { closeGroup } from '../../shared/domain/groups';
 import { Id } from '../../shared/events/catalogue';
+import { orgKeyRoute, requireOrgKey } from '../../shared/http/org-key';
 import { httpHandler, logger } from '../../shared/middleware';
 
 const { TABLE_NAME } = readEnv(['TABLE_NAME']);
@@ -14,10 +15,11 @@ const deps = {
 };
 
 /**
- * Coordinators close a peer group (behind IAM authorisation in AWS): nobody is seated after this, and its
+ * Coordinators close a peer group with their organisation's API key: nobody is seated after this, and its
  * GroupClosed cancels the sessions still ahead. Closing it again changes nothing and answers the same.
  */
-export const handler = httpHandler({ path: z.object({ orgId: Id, groupId: Id }) }, async ({ path, now }) => {
+const close = httpHandler({ path: z.object({ orgId: Id, groupId: Id }) }, async ({ path, now, event }) => {
+  requireOrgKey(event, path.orgId);
   const closed = await closeGroup(deps, { ...path, closedBy: 'coordinator' }, now);
   logger.info('group closed', { ...path, result: closed.result });
   return {
@@ -25,3 +27,5 @@ export const handler = httpHandler({ path: z.object({ orgId: Id, groupId: Id }) 
     body: { groupId: path.groupId, status: 'closed', closedAt: closed.closedAt },
   };
 });
+
+export const handler = orgKeyRoute(close);

@@ -26,6 +26,7 @@ import { firstName } from '../../shared/email/templates';
 import { Id } from '../../shared/events/catalogue';
 import { escapeHtml, htmlPage } from '../../shared/http/html';
 import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
+import { orgKeyRoute, requireOrgKey } from '../../shared/http/org-key';
 import { Problem } from '../../shared/http/problem';
 import { httpHandler, logger } from '../../shared/middleware';
 
@@ -53,8 +54,8 @@ const emails = idempotentEmailSender({
 const nudges = lambdaNudgeSender(env, emails);
 
 /**
- * A person's data rights: the "Your data" page from every nudge (an export by email, or erasure), the export's
- * download, and the same two for an organisation admin acting on a request.
+ * A person's data rights: the "Your data" page from every email (an export by email, or erasure), the export's
+ * download, and the same two for an organisation admin acting on a request, with the organisation's API key.
  */
 
 const ownId = (subject: string) => (Id.safeParse(subject).success ? subject : undefined);
@@ -242,13 +243,15 @@ const download = httpHandler({ query: z.object({ token: LinkToken }) }, async ({
 
 const AdminPath = z.object({ orgId: Id, participantId: Id });
 
-const adminErase = httpHandler({ path: AdminPath }, async ({ path, now }) => {
+const adminErase = httpHandler({ path: AdminPath }, async ({ path, now, event }) => {
+  requireOrgKey(event, path.orgId);
   const status = await erase(path, now);
   logger.info('participant erased by an admin', { ...path, status });
   return { status: 202, body: { participantId: path.participantId, status } };
 });
 
-const adminExport = httpHandler({ path: AdminPath }, async ({ path, now }) => {
+const adminExport = httpHandler({ path: AdminPath }, async ({ path, now, event }) => {
+  requireOrgKey(event, path.orgId);
   const data = await exportData(exportDeps, path, now);
   if (!data) throw erasureParticipantNotFound();
   return exportFile(data, path.participantId);
@@ -258,8 +261,8 @@ const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) =
   'GET /v1/my-data': showChoices,
   'POST /v1/my-data': act,
   'GET /v1/my-data/export': download,
-  'POST /v1/admin/orgs/{orgId}/participants/{participantId}/erasure': adminErase,
-  'POST /v1/admin/orgs/{orgId}/participants/{participantId}/export': adminExport,
+  'POST /v1/admin/orgs/{orgId}/participants/{participantId}/erasure': orgKeyRoute(adminErase),
+  'POST /v1/admin/orgs/{orgId}/participants/{participantId}/export': orgKeyRoute(adminExport),
 };
 
 export const handler = (event: APIGatewayProxyEventV2, context: Context) => {

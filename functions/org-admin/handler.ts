@@ -18,9 +18,9 @@ import {
   ProgramChange,
   ProgramPath,
 } from '../../shared/http/admin-api';
-import { requireOrgKey, unauthenticated } from '../../shared/http/org-key';
+import { orgKeyRoute, requireOrgKey } from '../../shared/http/org-key';
 import { problems } from '../../shared/http/problem';
-import { httpHandler, renderProblem } from '../../shared/middleware';
+import { httpHandler } from '../../shared/middleware';
 
 const { TABLE_NAME } = readEnv(['TABLE_NAME']);
 const deps = matchingDeps(TABLE_NAME);
@@ -212,11 +212,8 @@ const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) =
   'PUT /v1/admin/orgs/{orgId}/programs/{programId}': putProgram,
 };
 
-export const handler = async (event: APIGatewayProxyEventV2, context: Context) => {
+export const handler = orgKeyRoute(async (event: APIGatewayProxyEventV2, context: Context) => {
   const route = routes[event.routeKey];
   if (!route) throw new Error(`org-admin has no route ${event.routeKey}`);
-  const key = (event.requestContext as { authorizer?: { lambda?: { orgId?: string } } }).authorizer?.lambda;
-  // Before the path is validated: without a key, nothing about the path is answered.
-  if (!key?.orgId) return renderProblem(unauthenticated(), event.headers?.accept);
   return route(event, context);
-};
+});

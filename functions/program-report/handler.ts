@@ -1,24 +1,35 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
+import { platformSecret } from '../../shared/adapters/email-hash';
+import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { dynamoProgramReport } from '../../shared/data/program-report';
+import { REPORT_VIEW_LINK_TTL_SECONDS, REPORT_VIEW_PURPOSE } from '../../shared/domain/links';
+import type { Organisation } from '../../shared/domain/organisation';
 import { type ProgramReport, programReport, reportRows } from '../../shared/domain/program-report';
 import { Id } from '../../shared/events/catalogue';
 import { barChart, dataTable, groupedColumnChart, safeColour } from '../../shared/http/charts';
 import { escapeHtml } from '../../shared/http/html';
+import { LINK_PAGE_HEADERS, LinkToken, linkClaims } from '../../shared/http/link-claims';
+import { orgKeyRoute, requireOrgKey } from '../../shared/http/org-key';
 import { Problem, problems } from '../../shared/http/problem';
 import { httpHandler, logger } from '../../shared/middleware';
 
-const { TABLE_NAME } = readEnv(['TABLE_NAME']);
+const { TABLE_NAME, TOKEN_SECRET_ID, PUBLIC_API_URL } = readEnv([
+  'TABLE_NAME',
+  'TOKEN_SECRET_ID',
+  'PUBLIC_API_URL',
+]);
 const organisations = dynamoOrganisations(documents, TABLE_NAME);
 const source = dynamoProgramReport(documents, TABLE_NAME);
 
 /**
- * Coordinators' program report, behind IAM authorisation in AWS: an HTML page with charts (people would
+ * Coordinators' program report, with their organisation's API key: an HTML page with charts (people would
  * rather look than read), the same figures as CSV (`?format=csv` or `…/report.csv`) or as JSON (`Accept:
- * application/json` or `?format=json`).
+ * application/json` or `?format=json`). A browser cannot send the key, so the key can also ask for a link that
+ * shows the report (and its CSV) for a day, to open or to share with a board.
  */
 
 const ProgramPath = z.object({ orgId: Id, programId: Id });
@@ -43,7 +54,12 @@ export const reportCsv = (report: ProgramReport) =>
 
 const percentOf = (part: number, whole: number) => (whole ? `${Math.round((part / whole) * 100)}%` : '—');
 
-export const reportPage = (report: ProgramReport, programName: string, colour: string) => {
+export const reportPage = (
+  report: ProgramReport,
+  programName: string,
+  colour: string,
+  csvLink = 'report.csv',
+) => {
   const funnel = [
     { label: 'Signed up', value: report.signups },
     { label: 'Verified', value: report.verified },
@@ -122,11 +138,14 @@ export const reportPage = (report: ProgramReport, programName: string, colour: s
       ],
     )}</section>`,
   ];
-  const csvLink = `report.csv`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>body{font:1rem/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}h1,h2{color:${colour}}table{border-collapse:collapse;margin:1rem 0}caption{text-align:left;font-weight:600}th,td{border:1px solid #bbb;padding:.25rem .6rem;text-align:left}td{text-align:right}section{margin-bottom:2.5rem}.chart{display:block;height:auto}a{color:${colour}}</style></head><body><main><h1>${escapeHtml(title)}</h1><p>Computed from the platform’s own records on ${escapeHtml(report.generatedAt.slice(0, 10))}. <a href="${csvLink}" download>Download as CSV</a></p>${sections.join('')}</main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>body{font:1rem/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}h1,h2{color:${colour}}table{border-collapse:collapse;margin:1rem 0}caption{text-align:left;font-weight:600}th,td{border:1px solid #bbb;padding:.25rem .6rem;text-align:left}td{text-align:right}section{margin-bottom:2.5rem}.chart{display:block;height:auto}a{color:${colour}}</style></head><body><main><h1>${escapeHtml(title)}</h1><p>Computed from the platform’s own records on ${escapeHtml(report.generatedAt.slice(0, 10))}. <a href="${escapeHtml(csvLink)}" download>Download as CSV</a></p>${sections.join('')}</main></body></html>`;
 };
 
-const respond = (report: ProgramReport, format: Format, programName: string, colour: string) => {
+const respond = (
+  report: ProgramReport,
+  format: Format,
+  program: { name: string; colour: string; csvLink?: string },
+) => {
   if (format === 'json') return { status: 200, body: report };
   if (format === 'csv') {
     return {
@@ -139,33 +158,93 @@ const respond = (report: ProgramReport, format: Format, programName: string, col
       },
     };
   }
-  return { status: 200, html: reportPage(report, programName, colour) };
+  return { status: 200, html: reportPage(report, program.name, program.colour, program.csvLink) };
 };
 
+/** The organisation and its mentoring program, or the problem that says why there is no report. */
+const mentoringProgram = async (orgId: string, programId: string) => {
+  const org = await organisations.get(orgId);
+  if (!org) throw problems.notFound('Organisation', '/orgId');
+  const program = org.programs.find((p) => p.programId === programId);
+  if (!program) throw problems.notFound('Program', '/programId');
+  if (program.kind !== 'mentoring') {
+    throw new Problem(
+      409,
+      'not-a-mentoring-program',
+      'This program has no matching report',
+      `${programId} is a peer group: members take seats, nobody is matched.`,
+      [{ pointer: '/programId', detail: 'a peer group, not a mentoring program' }],
+    );
+  }
+  return { org, program };
+};
+
+const looks = (org: Organisation, name: string, csvLink?: string) => ({
+  name,
+  colour: safeColour(org.branding?.colour),
+  ...(csvLink ? { csvLink } : {}),
+});
+
 const report = (fixedFormat?: Format) =>
-  httpHandler({ path: ProgramPath, query: ReportQuery }, async ({ path, query, headers, now }) => {
-    const org = await organisations.get(path.orgId);
-    if (!org) throw problems.notFound('Organisation', '/orgId');
-    const program = org.programs.find((p) => p.programId === path.programId);
-    if (!program) throw problems.notFound('Program', '/programId');
-    if (program.kind !== 'mentoring') {
-      throw new Problem(
-        409,
-        'not-a-mentoring-program',
-        'This program has no matching report',
-        `${path.programId} is a peer group: members take seats, nobody is matched.`,
-        [{ pointer: '/programId', detail: 'a peer group, not a mentoring program' }],
-      );
-    }
+  httpHandler({ path: ProgramPath, query: ReportQuery }, async ({ path, query, headers, now, event }) => {
+    requireOrgKey(event, path.orgId);
+    const { org, program } = await mentoringProgram(path.orgId, path.programId);
     const format = fixedFormat ?? query.format ?? (prefersJson(headers.accept) ? 'json' : 'html');
     const figures = await programReport(source, path.orgId, path.programId, now);
     logger.info('program report', { orgId: path.orgId, programId: path.programId, format });
-    return respond(figures, format, program.name, safeColour(org.branding?.colour));
+    return respond(figures, format, looks(org, program.name));
   });
 
+const reportViewUrl = (token: string, format?: 'csv') =>
+  `${PUBLIC_API_URL.replace(/\/+$/, '')}/v1/reports?token=${encodeURIComponent(token)}${format ? `&format=${format}` : ''}`;
+
+/** A link that shows the report for a day without the key: for a browser, or to share. */
+const createViewLink = httpHandler({ path: ProgramPath }, async ({ path, now, event }) => {
+  requireOrgKey(event, path.orgId);
+  await mentoringProgram(path.orgId, path.programId);
+  const token = issueToken(
+    await platformSecret(TOKEN_SECRET_ID),
+    { purpose: REPORT_VIEW_PURPOSE, orgId: path.orgId, subject: path.programId },
+    now,
+    REPORT_VIEW_LINK_TTL_SECONDS,
+  );
+  logger.info('report link issued', { orgId: path.orgId, programId: path.programId });
+  return {
+    status: 201,
+    body: {
+      url: reportViewUrl(token),
+      csvUrl: reportViewUrl(token, 'csv'),
+      expiresAt: new Date(now.getTime() + REPORT_VIEW_LINK_TTL_SECONDS * 1000).toISOString(),
+    },
+  };
+});
+
+const ViewQuery = z.object({ token: LinkToken, format: z.enum(['html', 'csv']).optional() });
+
+const viewByLink = httpHandler({ query: ViewQuery }, async ({ query, now }) => {
+  const { orgId, subject: programId } = await linkClaims(TOKEN_SECRET_ID, query.token, now, {
+    purpose: REPORT_VIEW_PURPOSE,
+    whenExpired: 'Ask for a new link with your organisation\u2019s API key.',
+    parse: (sub) => (Id.safeParse(sub).success ? sub : undefined),
+    names: 'a program',
+  });
+  const { org, program } = await mentoringProgram(orgId, programId);
+  const format = query.format ?? 'html';
+  const figures = await programReport(source, orgId, programId, now);
+  logger.info('program report', { orgId, programId, format, byLink: true });
+  const shown = respond(
+    figures,
+    format,
+    looks(org, program.name, `?token=${encodeURIComponent(query.token)}&format=csv`),
+  );
+  return { ...shown, headers: { ...LINK_PAGE_HEADERS, ...shown.headers } };
+});
+
 const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>> = {
-  'GET /v1/admin/orgs/{orgId}/programs/{programId}/report': report(),
-  'GET /v1/admin/orgs/{orgId}/programs/{programId}/report.csv': report('csv'),
+  'GET /v1/admin/orgs/{orgId}/programs/{programId}/report': orgKeyRoute(report()),
+  'GET /v1/admin/orgs/{orgId}/programs/{programId}/report.csv': orgKeyRoute(report('csv')),
+  'POST /v1/admin/orgs/{orgId}/programs/{programId}/report-links': orgKeyRoute(createViewLink),
+  'GET /v1/reports': viewByLink,
 };
 
 export const handler = (event: APIGatewayProxyEventV2, context: Context) => {

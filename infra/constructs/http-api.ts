@@ -50,11 +50,13 @@ const publicRoutes: Partial<Record<FunctionName, string>> = {
   'leave-group':
     'Followed from a link in a group email by a member who has no account; authorised by the signed token in the link, which names the group and the person.',
   'data-rights':
-    'Followed from the \u201cYour data\u201d link in an email by a participant who has no account; authorised by the signed token in the link, which names the person (the export download by its own short-lived token). Its admin routes use IAM.',
+    'Followed from the \u201cYour data\u201d link in an email by a participant who has no account; authorised by the signed token in the link, which names the person (the export download by its own short-lived token). Its admin routes take the organisation\u2019s API key.',
   'list-directory':
     'The public nonprofit and university directories, read by anyone and embedded on any website; read-only, holding only what organisations publish about their groups and programs (no contact address, no participant).',
   'api-docs':
     'The OpenAPI document and its reference page describe the API to anyone who would call it; read-only, generated from the code, holding no data.',
+  'program-report':
+    'GET /v1/reports shows one program\u2019s report (anonymous figures, no person) from a link that a coordinator asked for with the organisation\u2019s API key; authorised by the signed token in the link, which names the program and expires within a day. Its other routes take the API key.',
   'answer-listing-check':
     'Followed from a link in a "still running?" email by a group\u2019s contact, who has no account; authorised by the signed token in the link, which names the group.',
 };

@@ -54,3 +54,7 @@ export const DATA_RIGHTS_LINK_TTL_SECONDS = 400 * 24 * 3600;
 export const DATA_EXPORT_PURPOSE = 'data-export';
 /** Short: the download is the person's whole record. */
 export const DATA_EXPORT_LINK_TTL_SECONDS = 7 * 24 * 3600;
+/** A read-only view of a program's report, asked for with the organisation's API key; the subject is the program's id. */
+export const REPORT_VIEW_PURPOSE = 'report-view';
+/** A day: long enough to look at and share in a meeting, short enough that a forwarded link soon stops working. */
+export const REPORT_VIEW_LINK_TTL_SECONDS = 24 * 3600;

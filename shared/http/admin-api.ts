@@ -85,3 +85,18 @@ export const MatchEnding = z.strictObject({
 
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), next: z.string().optional() });
+
+/** A link that shows a program's report without the key, for a day. */
+export const ReportLink = z.object({
+  url: z.string().describe('The report page; works without the API key until expiresAt'),
+  csvUrl: z.string().describe('The same figures as CSV'),
+  expiresAt: z.string(),
+});
+
+export const GroupClosing = z.object({
+  groupId: z.string(),
+  status: z.literal('closed'),
+  closedAt: z.string(),
+});
+
+export const ErasureResult = z.object({ participantId: z.string(), status: z.string() });

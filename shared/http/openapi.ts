@@ -3,6 +3,8 @@ import { type FunctionName, type FunctionSpec, functionSpecs, type HttpRoute } f
 import { SignupRequest } from '../domain/participant';
 import {
   Alert,
+  ErasureResult,
+  GroupClosing,
   MatchEnding,
   MatchesQuery,
   MatchSummary,
@@ -12,6 +14,7 @@ import {
   ProgramChange,
   ProgramSummary,
   page,
+  ReportLink,
 } from './admin-api';
 import { escapeHtml } from './html';
 
@@ -25,6 +28,8 @@ interface Described {
   query?: z.ZodObject;
   body?: z.ZodType;
   response?: z.ZodType;
+  /** The success status, when not 200. */
+  status?: 201 | 202;
 }
 
 /** What routes take and give, where a schema says more than the function's description. */
@@ -67,6 +72,33 @@ const described: Record<string, Described> = {
     body: ProgramChange,
     response: ProgramSummary,
   },
+  'GET /v1/admin/orgs/{orgId}/programs/{programId}/report': {
+    summary:
+      'A mentoring program\u2019s report: a page with charts, or the figures as JSON (Accept: application/json or ?format=json) or CSV (?format=csv)',
+  },
+  'GET /v1/admin/orgs/{orgId}/programs/{programId}/report.csv': {
+    summary: 'A mentoring program\u2019s report figures as CSV, one row per figure',
+  },
+  'POST /v1/admin/orgs/{orgId}/programs/{programId}/report-links': {
+    summary:
+      'A link to the report page that works without the key for a day: to open in a browser, or to share',
+    response: ReportLink,
+    status: 201,
+  },
+  'GET /v1/reports': { summary: 'The report page (or ?format=csv) a report link opens' },
+  'POST /v1/admin/orgs/{orgId}/groups/{groupId}/close': {
+    summary: 'Close a peer group: nobody more is seated and the sessions ahead are cancelled',
+    response: GroupClosing,
+  },
+  'POST /v1/admin/orgs/{orgId}/participants/{participantId}/export': {
+    summary: 'Everything kept about a participant, as JSON, on their request',
+  },
+  'POST /v1/admin/orgs/{orgId}/participants/{participantId}/erasure': {
+    summary:
+      'Erase a participant on their request: matches end, groups are left, only anonymous counts remain',
+    response: ErasureResult,
+    status: 202,
+  },
 };
 
 const jsonSchema = (schema: z.ZodType) =>
@@ -107,8 +139,8 @@ const operation = (name: FunctionName, spec: FunctionSpec, route: HttpRoute) => 
     ...(route.auth === 'org-key' ? { security: [{ orgKey: [] }] } : {}),
     ...(route.auth === 'iam' ? { security: [{ sigv4: [] }] } : {}),
     responses: {
-      '200': {
-        description: 'Done',
+      [String(about?.status ?? 200)]: {
+        description: about?.status === 202 ? 'Accepted' : about?.status === 201 ? 'Created' : 'Done',
         ...(about?.response
           ? { content: { 'application/json': { schema: jsonSchema(about.response) } } }
           : {}),
@@ -188,7 +220,8 @@ export const referencePage = (document: Document) => {
       const body = o.requestBody
         ? `<h4>Body</h4><pre>${escapeHtml(JSON.stringify(o.requestBody.content['application/json'].schema, null, 2))}</pre>`
         : '';
-      const ok = (o.responses['200'] as { content?: { 'application/json': { schema: unknown } } }).content;
+      const success = Object.entries(o.responses).find(([status]) => status.startsWith('2'))?.[1];
+      const ok = (success as { content?: { 'application/json': { schema: unknown } } } | undefined)?.content;
       const response = ok
         ? `<h4>Response</h4><pre>${escapeHtml(JSON.stringify(ok['application/json'].schema, null, 2))}</pre>`
         : '';

@@ -1,4 +1,5 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { renderProblem } from '../middleware';
 import { Problem, problems } from './problem';
 
 /** What the org-key authorizer passes to the function: empty ids when the key was missing or bad. */
@@ -30,3 +31,18 @@ export const requireOrgKey = (event: APIGatewayProxyEventV2, pathOrgId: string) 
   if (context.orgId !== pathOrgId) throw problems.notFound('Organisation', '/orgId');
   return { orgId: context.orgId, keyId: context.keyId ?? '' };
 };
+
+type Route = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+
+/**
+ * An org-key route: without a valid key nothing about the path is answered, not even whether it is well formed
+ * (a 401 problem); with one, the route still checks the path's organisation with `requireOrgKey`.
+ */
+export const orgKeyRoute =
+  (route: Route): Route =>
+  async (event, context) => {
+    const key = (event.requestContext as { authorizer?: { lambda?: Partial<OrgKeyContext> } }).authorizer
+      ?.lambda;
+    if (!key?.orgId) return renderProblem(unauthenticated(), event.headers?.accept);
+    return route(event, context);
+  };

@@ -392,7 +392,7 @@ describe('least privilege', () => {
       'secretsmanager:GetSecretValue',
     ],
     'admin-matching': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-    'program-report': ['dynamodb:GetItem', 'dynamodb:Query'],
+    'program-report': ['dynamodb:GetItem', 'dynamodb:Query', 'secretsmanager:GetSecretValue'],
     'send-match-email': [
       'dynamodb:GetItem',
       'dynamodb:PutItem',

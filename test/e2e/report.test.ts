@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,8 @@ import { ARTIFACTS, accessibilityViolations, launchChromium, newPage } from './b
 /**
  * The program report page in a real browser (Debian's Chromium, headless): a program seeded through the
  * public routes (a pair matched and then ended as not a good fit, and one signup not yet verified) shows its charts, each an image with a
- * title, and its figures; axe finds nothing serious. The screenshot is kept in test-artifacts/e2e/.
+ * title, and its figures, opened from the link a coordinator asks for with their API key; its CSV downloads;
+ * axe finds nothing serious. The screenshot is kept in test-artifacts/e2e/.
  */
 
 const ORG = 'demo-university';
@@ -36,13 +38,18 @@ afterAll(async () => {
 
 describe('program report page (browser)', () => {
   it('shows the seeded program’s charts and figures, accessibly', async () => {
-    // Prepare
+    // Prepare: a browser cannot send the API key, so the coordinator asks for a link with it.
+    const created = await local.post(
+      `/v1/admin/orgs/${ORG}/programs/${PROGRAM}/report-links`,
+      '',
+      await local.orgKey(ORG),
+    );
+    expect(created.status).toBe(201);
+    const { url } = (await created.json()) as { url: string };
     const page = await newPage(browser);
 
     // Act
-    const response = await page.goto(
-      new URL(`/v1/admin/orgs/${ORG}/programs/${PROGRAM}/report`, local.base).href,
-    );
+    const response = await page.goto(url);
 
     // Assess
     expect(response?.status()).toBe(200);
@@ -70,6 +77,10 @@ describe('program report page (browser)', () => {
     ).resolves.toBe('1');
     const svgText = await page.locator('svg.chart').first().textContent();
     expect(svgText).toContain('Signed up');
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download as CSV' }).click();
+    const csv = await (await download).path();
+    expect(readFileSync(csv, 'utf8').split('\r\n')).toContain('signups,3');
     await expect(accessibilityViolations(page, 'main')).resolves.toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'program-report.png'), fullPage: true });
   });

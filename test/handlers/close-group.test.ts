@@ -13,7 +13,7 @@ const NOW = new Date('2026-05-01T10:00:00.000Z');
 
 let items: Map<string, Record<string, unknown>>;
 
-const close = async (orgId = ORG_ID, groupId = GROUP) => {
+const close = async (orgId = ORG_ID, groupId = GROUP, orgKey: string | undefined = ORG_ID) => {
   const response = (await handler(
     httpEvent({
       method: 'POST',
@@ -21,6 +21,7 @@ const close = async (orgId = ORG_ID, groupId = GROUP) => {
       path: `/v1/admin/orgs/${orgId}/groups/${groupId}/close`,
       pathParameters: { orgId, groupId },
       now: NOW,
+      ...(orgKey ? { orgKey } : {}),
     }),
     lambdaContext('kindred-test-close-group'),
   )) as APIGatewayProxyStructuredResultV2;
@@ -81,5 +82,16 @@ describe('close-group', () => {
     const badId = await close(ORG_ID, 'Not An Id!');
     expect(badId.status).toBe(404);
     expect(writes()).toEqual([]);
+  });
+
+  it('takes the organisation\u2019s own API key: none is a 401, another organisation\u2019s a 404, writing nothing', async () => {
+    const none = await close(ORG_ID, GROUP, '');
+    expect(none.status).toBe(401);
+    expect(none.body.type).toMatch(/unauthenticated$/);
+    const other = await close(ORG_ID, GROUP, 'another-org');
+    expect(other.status).toBe(404);
+    expect(other.body.errors).toEqual([{ pointer: '/orgId', detail: 'Unknown organisation' }]);
+    expect(writes()).toEqual([]);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
 });

@@ -3,10 +3,13 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/program-report/handler';
+import { escapeHtml } from '../../shared/http/html';
 import { ORG_ID, organisation } from '../fixtures/domain';
 import { httpEvent, lambdaContext } from '../helpers/events';
+import { mockSecrets } from '../helpers/secrets';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+const { secrets, serve } = mockSecrets();
 const PROGRAM = 'youth-mentoring';
 const pk = `ORG#${ORG_ID}`;
 const NOW = new Date('2026-05-01T10:00:00.000Z');
@@ -49,6 +52,8 @@ const get = async (
     accept?: string;
     routeKey?: string;
     programId?: string;
+    /** The organisation of the caller's API key; `null` for a request without a valid key. */
+    orgKey?: string | null;
   } = {},
 ) => {
   const programId = options.programId ?? PROGRAM;
@@ -61,6 +66,7 @@ const get = async (
       query: options.query,
       headers: options.accept ? { accept: options.accept } : {},
       now: NOW,
+      ...(options.orgKey === null ? {} : { orgKey: options.orgKey ?? ORG_ID }),
     }),
     lambdaContext('kindred-test-program-report'),
   )) as APIGatewayProxyStructuredResultV2;
@@ -68,6 +74,8 @@ const get = async (
 
 beforeEach(() => {
   ddb.reset();
+  secrets.reset();
+  serve();
   ddb.on(GetCommand).callsFake((input) => ({
     Item: input.Key.pk === pk && input.Key.sk === 'ORG' ? { pk, sk: 'ORG', ...organisation } : undefined,
   }));
@@ -167,6 +175,82 @@ describe('program-report', () => {
     expect(format.statusCode).toBe(400);
     expect(format.headers?.['content-type']).toBe('application/problem+json');
     expect(String(format.body)).toContain('format');
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it('takes the organisation\u2019s own API key: none is a 401, another organisation\u2019s a 404, nothing read', async () => {
+    const none = await get({ orgKey: null });
+    const other = await get({ orgKey: 'another-org' });
+
+    expect(none.statusCode).toBe(401);
+    expect(none.headers?.['www-authenticate']).toMatch(/^Bearer/);
+    expect(other.statusCode).toBe(404);
+    expect(JSON.parse(String(other.body)).errors).toEqual([
+      { pointer: '/orgId', detail: 'Unknown organisation' },
+    ]);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+});
+
+describe('program-report: a link that shows the report for a day', () => {
+  const createLink = async (orgKey: string | null = ORG_ID, programId = PROGRAM) =>
+    get({
+      routeKey: 'POST /v1/admin/orgs/{orgId}/programs/{programId}/report-links',
+      path: `/v1/admin/orgs/${ORG_ID}/programs/${programId}/report-links`,
+      programId,
+      orgKey,
+    });
+  const view = async (query: Record<string, string>, at = NOW) =>
+    (await handler(
+      httpEvent({
+        routeKey: 'GET /v1/reports',
+        path: '/v1/reports',
+        query,
+        headers: { accept: 'text/html' },
+        now: at,
+      }),
+      lambdaContext('kindred-test-program-report'),
+    )) as APIGatewayProxyStructuredResultV2;
+
+  it('issues, with the key, a link that opens the page and its CSV without the key', async () => {
+    // Act
+    const created = await createLink();
+    const link = JSON.parse(String(created.body)) as { url: string; csvUrl: string; expiresAt: string };
+    const token = new URL(link.url).searchParams.get('token') ?? '';
+    const page = await view({ token });
+    const csv = await view({ token, format: 'csv' });
+
+    // Assess
+    expect(created.statusCode).toBe(201);
+    expect(new URL(link.url).origin + new URL(link.url).pathname).toBe('https://api.kindred.test/v1/reports');
+    expect(link.expiresAt).toBe('2026-05-02T10:00:00.000Z');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers?.['referrer-policy']).toBe('no-referrer');
+    expect(String(page.body)).toContain('<svg');
+    expect(String(page.body)).toContain(
+      `href="${escapeHtml(`?token=${encodeURIComponent(token)}&format=csv`)}"`,
+    );
+    expect(csv.headers?.['content-type']).toBe('text/csv; charset=utf-8');
+    expect(String(csv.body).split('\r\n')[0]).toBe('figure,value');
+  });
+
+  it('refuses a link without the key, for another organisation, or for a peer group', async () => {
+    expect((await createLink(null)).statusCode).toBe(401);
+    expect((await createLink('another-org')).statusCode).toBe(404);
+    expect((await createLink(ORG_ID, 'grief-circle')).statusCode).toBe(409);
+  });
+
+  it('answers an expired link 410 and a forged one 400, reading no figures', async () => {
+    const created = JSON.parse(String((await createLink()).body)) as { url: string };
+    const token = new URL(created.url).searchParams.get('token') ?? '';
+    ddb.resetHistory();
+
+    const expired = await view({ token }, new Date(NOW.getTime() + 25 * 3600 * 1000));
+    const forged = await view({ token: `${token.slice(0, -2)}xx` });
+
+    expect(expired.statusCode).toBe(410);
+    expect(forged.statusCode).toBe(400);
     expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
   });
 });

@@ -43,6 +43,8 @@ export interface HttpEventOptions {
   isBase64Encoded?: boolean;
   /** When API Gateway received the request. */
   now?: Date;
+  /** The organisation whose API key the org-key authorizer found (`requestContext.authorizer.lambda`). */
+  orgKey?: string;
 }
 
 /** An API Gateway HTTP API (payload format 2.0) event. */
@@ -92,7 +94,8 @@ export const httpEvent = (options: HttpEventOptions): APIGatewayProxyEventV2 => 
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-    },
+      ...(options.orgKey ? { authorizer: { lambda: { orgId: options.orgKey, keyId: 'k1' } } } : {}),
+    } as APIGatewayProxyEventV2['requestContext'],
     ...(body !== undefined ? { body } : {}),
     isBase64Encoded: options.isBase64Encoded ?? false,
   };

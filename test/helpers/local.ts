@@ -1,8 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LocalRuntimeOptions, startLocalRuntime } from '../../infra/local/runtime';
 import type { OutboxEmail } from '../../infra/local/ses-local';
+import { dynamoApiKeys } from '../../shared/data/api-keys';
 
 /**
  * Test files start runtimes in parallel: a port found free can be taken by another before it is bound.
@@ -98,6 +101,17 @@ export const startTestRuntime = async (
     },
   };
   const clockNow = async () => Date.parse((await json<{ now: string }>('/_local/clock')).now);
+  const apiKeys = dynamoApiKeys(
+    DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: runtime.endpoints().dynamodb,
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    ),
+    'kindred-local',
+  );
+  const orgKeys = new Map<string, Promise<string>>();
   const advance = (period: string) => base_.post('/_local/clock', { advance: period });
   return {
     ...base_,
@@ -112,6 +126,15 @@ export const startTestRuntime = async (
       const ms = Date.parse(at) + plusMinutes * 60_000 - (await clockNow());
       if (ms > 0) await advance(`PT${Math.ceil(ms / 1000)}S`);
       await runtime.settle();
+    },
+    /** The `Authorization` header of an API key of the organisation, issued once per runtime as `kindred keys issue` does. */
+    async orgKey(orgId: string) {
+      if (!orgKeys.has(orgId))
+        orgKeys.set(
+          orgId,
+          apiKeys.issue(orgId, 'test').then((key) => key.token),
+        );
+      return { authorization: `Bearer ${await orgKeys.get(orgId)}` };
     },
     /** Signs a person up at an organisation and follows the verification link from their email. */
     async confirm(orgId: string, person: { email: string }) {

@@ -190,7 +190,11 @@ describe('data export and erasure (local runtime)', () => {
     const mentorId = made?.detail.mentorId as string;
 
     // Act
-    const response = await local.post(`/v1/admin/orgs/${ORG}/participants/${mentorId}/export`, '');
+    const response = await local.post(
+      `/v1/admin/orgs/${ORG}/participants/${mentorId}/export`,
+      '',
+      await local.orgKey(ORG),
+    );
 
     // Assess
     expect(response.status).toBe(200);
@@ -202,10 +206,25 @@ describe('data export and erasure (local runtime)', () => {
   it('refuses forged tokens and unknown people with a problem, changing nothing', async () => {
     // Act
     const forged = await local.post('/v1/my-data', { token: 'abc.def', action: 'erase-confirmed' });
-    const unknown = await local.post(`/v1/admin/orgs/${ORG}/participants/nobody-here/erasure`, '');
+    const unknown = await local.post(
+      `/v1/admin/orgs/${ORG}/participants/nobody-here/erasure`,
+      '',
+      await local.orgKey(ORG),
+    );
     const badAction = await local.post('/v1/my-data', { token: 'abc.def', action: 'everything' });
+    const [made] = await local.eventsOf('MatchMade');
+    const mentorErasure = `/v1/admin/orgs/${ORG}/participants/${made?.detail.mentorId}/erasure`;
+    const otherOrgsKey = await local.post(mentorErasure, '', await local.orgKey('demo-nonprofit'));
+    const noKey = await local.post(mentorErasure, '');
+    const revokedOrUnknownKey = await local.post(mentorErasure, '', {
+      authorization: 'Bearer kdk_not-a-key',
+    });
 
     // Assess
+    expect(otherOrgsKey.status).toBe(404);
+    expect(noKey.status).toBe(401);
+    expect(revokedOrUnknownKey.status).toBe(401);
+    expect(revokedOrUnknownKey.headers.get('content-type')).toBe('application/problem+json');
     expect(forged.status).toBe(400);
     expect(forged.headers.get('content-type')).toBe('application/problem+json');
     expect(unknown.status).toBe(404);

@@ -170,7 +170,11 @@ describe('a peer group’s sessions (local runtime)', () => {
     await reminder(6);
 
     // Act
-    const closed = await local.post(`/v1/admin/orgs/${ORG}/groups/${GROUP}/close`, '');
+    const closed = await local.post(
+      `/v1/admin/orgs/${ORG}/groups/${GROUP}/close`,
+      '',
+      await local.orgKey(ORG),
+    );
     expect(closed.status).toBe(200);
     expect(await closed.json()).toMatchObject({ groupId: GROUP, status: 'closed' });
     await local.settle();
@@ -200,7 +204,9 @@ describe('a peer group’s sessions (local runtime)', () => {
     expect((await emailsTo(member.email)).filter((e) => e.calendar?.method === 'CANCEL')).toHaveLength(1);
 
     // Closing again changes nothing.
-    expect((await local.post(`/v1/admin/orgs/${ORG}/groups/${GROUP}/close`, '')).status).toBe(200);
+    expect(
+      (await local.post(`/v1/admin/orgs/${ORG}/groups/${GROUP}/close`, '', await local.orgKey(ORG))).status,
+    ).toBe(200);
     // Nobody new is seated, and nothing more is planned or sent.
     const latecomer = signupBody({ role: 'member', programId: GROUP });
     expect((await local.post(`/v1/orgs/${ORG}/signups`, latecomer)).status).toBe(202);

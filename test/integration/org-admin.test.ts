@@ -104,6 +104,23 @@ describe('organisation admin API', () => {
       name: 'Taken over',
     });
     expect(rename.status).toBe(404);
+    const post = (path: string, token: string) => local.post(path, '', { authorization: `Bearer ${token}` });
+    for (const path of [
+      'programs/peer-mentoring/report-links',
+      'groups/new-parents-circle/close',
+      'participants/someone/export',
+      'participants/someone/erasure',
+    ]) {
+      const other = await post(`/v1/admin/orgs/${NONPROFIT}/${path}`, uniToken);
+      const unknown = await post(`/v1/admin/orgs/no-such-org/${path}`, uniToken);
+      expect(other.status, path).toBe(404);
+      expect(await body(other)).toEqual(await body(unknown));
+    }
+    const report = await get(`/v1/admin/orgs/${NONPROFIT}/programs/peer-mentoring/report`, uniToken);
+    expect(report.status).toBe(404);
+    expect((await get(`/v1/admin/orgs/${NONPROFIT}/programs`, nonprofitToken)).status).toBe(200);
+    expect(await local.eventsOf('GroupClosed')).toEqual([]);
+    expect(await local.eventsOf('ParticipantErased')).toEqual([]);
   });
 
   it('refuses a missing, forged or revoked key with 401', async () => {
@@ -182,8 +199,16 @@ describe('organisation admin API', () => {
         '/v1/admin/orgs/{orgId}/matches/{matchId}/ending',
         '/v1/admin/orgs/{orgId}/alerts',
         '/v1/admin/orgs/{orgId}/programs/{programId}',
+        '/v1/admin/orgs/{orgId}/programs/{programId}/report',
+        '/v1/admin/orgs/{orgId}/programs/{programId}/report-links',
+        '/v1/admin/orgs/{orgId}/groups/{groupId}/close',
+        '/v1/admin/orgs/{orgId}/participants/{participantId}/export',
+        '/v1/admin/orgs/{orgId}/participants/{participantId}/erasure',
       ]),
     );
+    const erasure = document.paths['/v1/admin/orgs/{orgId}/participants/{participantId}/erasure'].post;
+    expect(erasure.security).toEqual([{ orgKey: [] }]);
+    expect(Object.keys(erasure.responses)).toEqual(expect.arrayContaining(['202', '401', '404']));
     expect(document.paths['/v1/admin/orgs/{orgId}/participants'].get.security).toEqual([{ orgKey: [] }]);
     const page = await get('/v1/docs');
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);

@@ -25,7 +25,9 @@ afterAll(async () => {
 const tokenOf = (url: string) => new URL(url).searchParams.get('token') ?? '';
 
 const report = async () => {
-  const response = await local.api(REPORT, { headers: { accept: 'application/json' } });
+  const response = await local.api(REPORT, {
+    headers: { accept: 'application/json', ...(await local.orgKey(ORG)) },
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as ProgramReport;
 };
@@ -113,7 +115,7 @@ describe('program report (local runtime)', () => {
 
     // Act
     const figures = await report();
-    const csv = await (await local.api(`${REPORT}.csv`)).text();
+    const csv = await (await local.api(`${REPORT}.csv`, { headers: await local.orgKey(ORG) })).text();
 
     // Assess
     expect(figures).toMatchObject({
@@ -162,8 +164,12 @@ describe('program report (local runtime)', () => {
 
   it('refuses an unknown program and a peer group with a problem', async () => {
     // Act
-    const unknown = await local.api(`/v1/admin/orgs/${ORG}/programs/no-such-program/report`);
-    const group = await local.api(`/v1/admin/orgs/${ORG}/programs/exam-stress-circle/report`);
+    const unknown = await local.api(`/v1/admin/orgs/${ORG}/programs/no-such-program/report`, {
+      headers: await local.orgKey(ORG),
+    });
+    const group = await local.api(`/v1/admin/orgs/${ORG}/programs/exam-stress-circle/report`, {
+      headers: await local.orgKey(ORG),
+    });
 
     // Assess
     expect(unknown.status).toBe(404);
