@@ -5,7 +5,9 @@ import { dynamoOutbox } from '../../shared/data/outbox';
 import { dynamoProgramReport } from '../../shared/data/program-report';
 import { findProgram } from '../../shared/domain/organisation';
 import { programReport, reportRows } from '../../shared/domain/program-report';
+import type { DeadLetterKind } from '../constructs/dead-letter-queue';
 import type { Delivery } from '../local/eventbridge';
+import { deployedDeadLetters } from './dead-letters';
 import { unknownOrganisation } from './organisations';
 import { type Output, table } from './output';
 import { type Target, UsageError } from './target';
@@ -91,19 +93,20 @@ export const requestMatchingRun = async (
   );
 };
 
-const localDeadLetters = (target: Target) => {
-  if (!target.localApi) {
+/** `--queue` names a deployed stage's queue; the local runtime keeps its dead letters in one list. */
+const localDeadLetters = (target: Target, queues: readonly DeadLetterKind[] | undefined) => {
+  if (queues) {
     throw new UsageError(
-      `Dead letters of a deployed stage are not yet handled here: for ${target.description}, inspect and redrive ` +
-        'the kindred SQS dead-letter queues (the DLQ alarms name them) in the SQS console, "Start DLQ redrive".',
+      `--queue picks one of a deployed stage's dead-letter queues; ${target.description} keeps one list of dead letters.`,
     );
   }
-  return target.localApi;
+  return target.localApi as string;
 };
 
 export const deadLetterCommands = (target: Target, output: Output) => ({
-  async list() {
-    const api = localDeadLetters(target);
+  async list(queues?: readonly DeadLetterKind[]) {
+    if (target.deployed) return deployedDeadLetters(target, target.deployed, output).list(queues);
+    const api = localDeadLetters(target, queues);
     const letters = (await (await fetch(new URL('/_local/dead-letters', api))).json()) as (Delivery & {
       event: { id: string; 'detail-type': string };
     })[];
@@ -125,8 +128,9 @@ export const deadLetterCommands = (target: Target, output: Output) => ({
     );
   },
 
-  async replay() {
-    const api = localDeadLetters(target);
+  async replay(queues?: readonly DeadLetterKind[]) {
+    if (target.deployed) return deployedDeadLetters(target, target.deployed, output).replay(queues);
+    const api = localDeadLetters(target, queues);
     const { replayed } = (await (
       await fetch(new URL('/_local/dead-letters/replay', api), { method: 'POST' })
     ).json()) as {

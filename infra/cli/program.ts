@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Id } from '../../shared/events/catalogue';
+import { type DeadLetterKind, deadLetterKinds } from '../constructs/dead-letter-queue';
 import { deadLetterCommands, keyCommands, printReport, requestMatchingRun } from './operations';
 import { type OrganisationFlags, organisationCommands } from './organisations';
 import { type Output, terminal } from './output';
@@ -141,16 +142,31 @@ const buildProgram = (output: Output, run: (action: (target: Target) => Promise<
   const deadLetters = program
     .command('dead-letters')
     .description(
-      'Events whose deliveries failed every retry (local runtime; deployed stages: the SQS console).',
+      'Events whose deliveries failed every retry: the local runtime\u2019s, or a deployed stage\u2019s SQS dead-letter queues.',
     );
+  const queueOption = () =>
+    new Option(
+      '--queue <queue>',
+      'a deployed stage\u2019s queue only: target (rule deliveries), async (function invocations) or stream (outbox relay)',
+    ).choices(deadLetterKinds);
   deadLetters
     .command('list')
-    .description('List the dead-lettered deliveries.')
-    .action(() => run((target) => deadLetterCommands(target, output).list()));
+    .description(
+      'List the dead-lettered deliveries (on a deployed stage: up to 100 a queue, each hidden from other readers for 10 s).',
+    )
+    .addOption(queueOption())
+    .action((options: { queue?: DeadLetterKind }) =>
+      run((target) => deadLetterCommands(target, output).list(options.queue && [options.queue])),
+    );
   deadLetters
     .command('replay')
-    .description('Deliver every dead-lettered event again, from a fresh retry count.')
-    .action(() => run((target) => deadLetterCommands(target, output).replay()));
+    .description(
+      'Deliver every dead-lettered event again, from a fresh retry count, to the function that failed it (same event id); on a deployed stage a message is deleted once its redelivery is accepted.',
+    )
+    .addOption(queueOption())
+    .action((options: { queue?: DeadLetterKind }) =>
+      run((target) => deadLetterCommands(target, output).replay(options.queue && [options.queue])),
+    );
 
   program
     .command('report')

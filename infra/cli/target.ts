@@ -1,5 +1,6 @@
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { deadLetterKinds, deadLetterQueueName } from '../constructs/dead-letter-queue';
 import { resourceName } from '../constructs/stage';
 import { ConfigurationError, readSettings } from '../settings';
 
@@ -23,6 +24,8 @@ export interface Target {
   now(): Promise<Date>;
   /** The local runtime's API, for its dead letters; absent for a deployed stage. */
   localApi?: string;
+  /** A deployed stage's region and stage, for its dead-letter queues; absent for the local runtime. */
+  deployed?: { region: string; stage: string };
 }
 
 /** A mistake in what the operator asked: printed as it is, with a non-zero exit and no stack trace. */
@@ -88,6 +91,7 @@ const deployedTarget = (region: string | undefined, stage: string | undefined): 
     documents: documentsFor(new DynamoDBClient({ region })),
     tableName: resourceName(stage),
     now: async () => new Date(),
+    deployed: { region, stage },
   };
 };
 
@@ -108,7 +112,11 @@ export const explainAwsError = (error: unknown, target: Target) => {
   if (/CredentialsProviderError|ExpiredToken|UnrecognizedClient|InvalidSignature/.test(name)) {
     return `No valid AWS credentials for ${target.description} (${name}): sign in (e.g. aws sso login) and try again.`;
   }
-  if (name === 'AccessDeniedException') {
+  if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue') {
+    const queues = deadLetterKinds.map((kind) => deadLetterQueueName(target.deployed?.stage ?? '?', kind));
+    return `A dead-letter queue (${queues.join(', ')}) is missing for ${target.description}: is that stage deployed in that region, with a version that names its queues?`;
+  }
+  if (/^AccessDenied(Exception)?$/.test(name)) {
     return `Your AWS identity may not do that on ${target.description}: ${(error as Error).message}`;
   }
   return undefined;

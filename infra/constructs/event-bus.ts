@@ -56,6 +56,8 @@ export class PlatformEventBus extends Construct {
       retention: props.archiveRetention ?? Duration.days(EVENT_ARCHIVE_RETENTION_DAYS),
     });
     this.deadLetterQueue = new DeadLetterQueue(this, 'TargetDlq', {
+      stage: props.stage,
+      kind: 'target',
       holds: 'events EventBridge could not deliver to a rule target within 24 hours',
     });
   }

@@ -114,9 +114,13 @@ export class LambdaFunctions extends Construct {
     super(scope, id);
     this.props = props;
     this.streamDeadLetterQueue = new DeadLetterQueue(this, 'StreamDlq', {
+      stage: props.stage,
+      kind: 'stream',
       holds: 'table stream records the outbox relay failed to publish after 10 attempts or 24 hours',
     });
     this.asyncDeadLetterQueue = new DeadLetterQueue(this, 'AsyncDlq', {
+      stage: props.stage,
+      kind: 'async',
       holds: 'events whose rule-triggered function invocation failed after Lambda\u2019s retries',
     });
 

@@ -268,6 +268,9 @@ describe('matching runs, dead letters and reports', () => {
     const replayed = await kindred('dead-letters', 'replay');
     expect(replayed.code).toBe(0);
     expect(replayed.out).toMatch(/^Replayed \d+ dead-lettered deliver(y|ies)\.$/m);
+    const oneQueue = await kindred('dead-letters', 'replay', '--queue', 'target');
+    expect(oneQueue.code).toBe(1);
+    expect(oneQueue.err).toContain("--queue picks one of a deployed stage's dead-letter queues");
   });
 
   it('prints a mentoring program\u2019s report', async () => {
@@ -298,10 +301,13 @@ describe('targets and help', () => {
     expect(await runCli(['--stage', 'prod', 'orgs', 'list'], quiet)).toBe(1);
     expect(quiet.text).toContain('needs both --region and --stage');
     quiet.text = '';
-    expect(await runCli(['--region', 'eu-west-1', '--stage', 'prod', 'dead-letters', 'replay'], quiet)).toBe(
-      1,
-    );
-    expect(quiet.text).toContain('Dead letters of a deployed stage are not yet handled here');
+    expect(
+      await runCli(
+        ['--region', 'eu-west-1', '--stage', 'prod', 'dead-letters', 'replay', '--queue', 'bus'],
+        quiet,
+      ),
+    ).not.toBe(0);
+    expect(quiet.text).toContain("option '--queue <queue>' argument 'bus' is invalid");
     quiet.text = '';
     expect(await runCli(['--local', 'http://127.0.0.1:9', 'orgs', 'list'], quiet)).toBe(1);
     expect(quiet.text).toContain('No local runtime answers at http://127.0.0.1:9');
@@ -322,6 +328,7 @@ describe('targets and help', () => {
     [['matching', 'run'], '--program <programId>'],
     [['dead-letters'], 'replay'],
     [['dead-letters', 'list'], 'dead-lettered'],
+    [['dead-letters', 'list'], '--queue <queue>'],
     [['dead-letters', 'replay'], 'fresh retry count'],
     [['report'], '--program <programId>'],
   ])('explains %j with --help', async (command, expected) => {
