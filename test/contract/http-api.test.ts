@@ -157,6 +157,23 @@ describe('http api', () => {
     }
   });
 
+  it('lets API Gateway invoke each routed function with one permission, for this API only', () => {
+    const api = onlyResourceOfType(template, 'AWS::ApiGatewayV2::Api');
+    const fromApi = resourcesOfType(template, 'AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties?.Principal === 'apigateway.amazonaws.com',
+    );
+    const routed = new Set(routes.map(([, name]) => name));
+    // The authorizer is invoked by the API too, with its own permission.
+    expect(fromApi).toHaveLength(routed.size + 1);
+    for (const [, permission] of fromApi) {
+      expect(JSON.stringify(permission.Properties?.SourceArn)).toContain(`{"Ref":"${api}"}`);
+    }
+  });
+
+  it('keeps the stack well under CloudFormation\u2019s 500 resources, with room for what comes next', () => {
+    expect(Object.keys(template.Resources).length).toBeLessThan(450);
+  });
+
   it('outputs the API URL', () => {
     expect(template.Outputs?.ApiUrl?.Value).toStrictEqual({
       'Fn::GetAtt': [onlyResourceOfType(template, 'AWS::ApiGatewayV2::Api'), 'ApiEndpoint'],
