@@ -1,10 +1,11 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DataExportSource } from '../domain/data-export';
 import type { ErasureStore, StoredItem, Tombstone } from '../domain/erasure';
@@ -53,6 +54,36 @@ export const dynamoErasure = (client: DynamoDBDocumentClient, tableName: string)
       new GetCommand({ TableName: tableName, Key: keys.erased(orgId, participantId), ConsistentRead: true }),
     );
     return Item?.tombstone as Tombstone | undefined;
+  },
+
+  async markErasing(orgId, participantId, now) {
+    const key = keys.participant(orgId, participantId);
+    const mark = (withMatching: boolean) =>
+      client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: withMatching
+            ? 'SET erasingSince = if_not_exists(erasingSince, :now), matching.seeking = :no, matching.version = matching.version + :one'
+            : 'SET erasingSince = if_not_exists(erasingSince, :now)',
+          ConditionExpression: withMatching
+            ? 'attribute_exists(pk) AND attribute_exists(matching)'
+            : 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':now': now.toISOString(),
+            ...(withMatching ? { ':no': false, ':one': 1 } : {}),
+          },
+        }),
+      );
+    try {
+      await mark(true);
+    } catch (error) {
+      // No matching state (a group member, or not yet verified): only the mark. Gone meanwhile: nothing to mark.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      await mark(false).catch((again) => {
+        if (!(again instanceof ConditionalCheckFailedException)) throw again;
+      });
+    }
   },
 
   async apply(orgId, participantId, plan, event, now) {

@@ -64,6 +64,11 @@ export interface ErasureStore {
   /** Every item of the organisation that may hold the person's data (see the map above). */
   itemsNaming(orgId: string, participantId: string): Promise<StoredItem[]>;
   erased(orgId: string, participantId: string): Promise<Tombstone | undefined>;
+  /**
+   * Marks the person as being erased, before anything else changes: they stop seeking (a matcher that read them
+   * before loses its conditional write) and emails rendered meanwhile name them by role only.
+   */
+  markErasing(orgId: string, participantId: string, now: Date): Promise<void>;
   /** Deletes and rewrites, then the tombstone with its event in one write; false when already erased. */
   apply(
     orgId: string,
@@ -192,6 +197,7 @@ export const eraseParticipant = async (
     }
     throw erasureParticipantNotFound();
   }
+  await deps.erasure.markErasing(ref.orgId, ref.participantId, now);
   const role = person.role;
   const endedMatches: Match[] = [];
   for (const matchId of person.matching?.activeMatchIds ?? []) {

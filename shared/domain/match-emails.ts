@@ -63,7 +63,7 @@ export const planMatchEnded = (
     plan('MatchEnded', ended, role, ended.rejoining?.includes(role) ? 'back-in-pool' : 'match-ended'),
   );
 
-export type MatchPerson = Pick<Participant, 'participantId' | 'name' | 'email' | 'timezone'>;
+export type MatchPerson = Pick<Participant, 'participantId' | 'name' | 'email' | 'timezone' | 'erasingSince'>;
 
 export interface MatchEmailContext {
   brand: Branding;
@@ -120,23 +120,31 @@ export const composeMatchMade = (
   });
 };
 
-/** The note each person gets when a match ends. */
+/**
+ * The note each person gets when a match ends. A person being erased gets none, and is named to the other by
+ * role, as the erasure itself tells them (shared/domain/erasure.ts): whichever sends first, the email is the same.
+ */
 export const composeMatchEnded = (
   ended: Pair & Pick<EventDetail<'MatchEnded'>, 'rejoining' | 'reason' | 'endedBy'>,
   context: MatchEmailContext,
 ): ComposedMatchEmail[] => {
   checkPeople(ended, context);
-  return planMatchEnded(ended).map((p) => ({
-    ...p,
-    to: context[p.role].email,
-    content: templates[p.template].render({
-      brand: context.brand,
-      programName: context.programName,
-      role: p.role,
-      firstName: firstName(context[p.role].name),
-      otherFirstName: firstName(context[other(p.role)].name),
-      reason: ended.reason,
-      endedBy: ended.endedBy,
-    }),
-  }));
+  return planMatchEnded(ended)
+    .filter((p) => !context[p.role].erasingSince)
+    .map((p) => {
+      const them = context[other(p.role)];
+      return {
+        ...p,
+        to: context[p.role].email,
+        content: templates[p.template].render({
+          brand: context.brand,
+          programName: context.programName,
+          role: p.role,
+          firstName: firstName(context[p.role].name),
+          otherFirstName: them.erasingSince ? `your ${other(p.role)}` : firstName(them.name),
+          reason: ended.reason,
+          endedBy: ended.endedBy,
+        }),
+      };
+    });
 };

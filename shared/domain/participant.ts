@@ -117,6 +117,8 @@ export interface Participant {
   verifiedAt?: string;
   /** Mentors and mentees, from verification on. */
   matching?: MatchingState;
+  /** Set when their erasure began: from then on nobody is matched with them and emails name them by role. */
+  erasingSince?: string;
 }
 
 export const initialMatchingState = (): MatchingState => ({

@@ -211,6 +211,20 @@ describe('composeMatchMade', () => {
 });
 
 describe('composeMatchEnded', () => {
+  it('while the mentee is being erased, tells only the mentor, naming the mentee by role', () => {
+    const erasing = {
+      ...context,
+      mentee: { ...context.mentee, erasingSince: '2026-05-01T10:00:00.000Z' },
+    };
+    const emails = composeMatchEnded(
+      { ...pair, reason: 'participant-left', endedBy: 'mentee', rejoining: ['mentor'] },
+      erasing,
+    );
+    expect(emails.map((e) => e.to)).toEqual(['priya.shah@example.org']);
+    expect(emails[0]?.content.subject).toBe('Your match with your mentee has ended');
+    expect(`${emails[0]?.content.text}${emails[0]?.content.html}`).not.toContain('Sam');
+  });
+
   it('tells a rejoining mentee they are back on the list', () => {
     const [, toMentee] = ended('not-a-good-fit', 'coordinator', ['mentor', 'mentee']);
     expect(toMentee?.template).toBe('back-in-pool');
