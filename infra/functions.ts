@@ -150,18 +150,16 @@ export const functionSpecs = {
     ],
   },
   'admin-matching': {
-    description:
-      'Coordinators: a program\u2019s matching settings, a matching run now, ending a match, keeping two apart',
+    description: 'Coordinators: a program\u2019s matching settings, a matching run now, keeping two apart',
     access: ['table:get', 'table:put', 'table:update', 'table:delete'],
     partitions: [anyIn.organisation, anyIn.outbox],
     http: [
-      { method: 'PUT', path: '/v1/admin/orgs/{orgId}/programs/{programId}/matching', auth: 'iam' },
-      { method: 'POST', path: '/v1/admin/orgs/{orgId}/programs/{programId}/matching-runs', auth: 'iam' },
-      { method: 'POST', path: '/v1/admin/orgs/{orgId}/matches/{matchId}/end', auth: 'iam' },
+      { method: 'PUT', path: '/v1/admin/orgs/{orgId}/programs/{programId}/matching', auth: 'org-key' },
+      { method: 'POST', path: '/v1/admin/orgs/{orgId}/programs/{programId}/matching-runs', auth: 'org-key' },
       {
         method: 'PUT',
         path: '/v1/admin/orgs/{orgId}/participants/{participantId}/do-not-match/{otherId}',
-        auth: 'iam',
+        auth: 'org-key',
       },
     ],
   },

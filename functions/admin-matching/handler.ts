@@ -5,9 +5,10 @@ import { documents } from '../../shared/adapters/aws';
 import { matchingDeps } from '../../shared/adapters/matching-deps';
 import { readEnv } from '../../shared/config';
 import { dynamoOrganisations } from '../../shared/data/organisations';
-import { addDoNotMatch, endMatch } from '../../shared/domain/matching';
+import { addDoNotMatch } from '../../shared/domain/matching';
 import type { Organisation } from '../../shared/domain/organisation';
-import { Id, MatchEndReason } from '../../shared/events/catalogue';
+import { Id } from '../../shared/events/catalogue';
+import { orgKeyRoute, requireOrgKey } from '../../shared/http/org-key';
 import { Problem, problems } from '../../shared/http/problem';
 import { MatchingSettings } from '../../shared/matching/settings';
 import { httpHandler } from '../../shared/middleware';
@@ -17,8 +18,8 @@ const deps = matchingDeps(TABLE_NAME);
 const organisations = dynamoOrganisations(documents, TABLE_NAME);
 
 /**
- * Coordinators' matching tools, behind IAM authorisation in AWS: a program's matching settings, a matching
- * run on demand, ending a match with a reason, and keeping two people apart.
+ * Coordinators' matching tools, with their organisation's API key: a program's matching settings, a matching
+ * run on demand, and keeping two people apart. (Ending a match is org-admin's `PUT …/matches/{id}/ending`.)
  */
 
 const ProgramPath = z.object({ orgId: Id, programId: Id });
@@ -44,16 +45,21 @@ const mentoringProgramIn = (org: Organisation | undefined, programId: string) =>
 const mentoringProgramOf = async (orgId: string, programId: string) =>
   mentoringProgramIn(await organisations.get(orgId), programId);
 
-const putSettings = httpHandler({ path: ProgramPath, body: MatchingSettings }, async ({ path, body }) => {
-  const updated = await organisations.update(path.orgId, (org) => {
-    const { index, program } = mentoringProgramIn(org, path.programId);
-    return { ...org, programs: org.programs.with(index, { ...program, matching: body }) };
-  });
-  if (!updated) throw problems.notFound('Organisation', '/orgId');
-  return { status: 200, body: { programId: path.programId, matching: body } };
-});
+const putSettings = httpHandler(
+  { path: ProgramPath, body: MatchingSettings },
+  async ({ path, body, event }) => {
+    requireOrgKey(event, path.orgId);
+    const updated = await organisations.update(path.orgId, (org) => {
+      const { index, program } = mentoringProgramIn(org, path.programId);
+      return { ...org, programs: org.programs.with(index, { ...program, matching: body }) };
+    });
+    if (!updated) throw problems.notFound('Organisation', '/orgId');
+    return { status: 200, body: { programId: path.programId, matching: body } };
+  },
+);
 
-const requestRun = httpHandler({ path: ProgramPath }, async ({ path, now }) => {
+const requestRun = httpHandler({ path: ProgramPath }, async ({ path, now, event }) => {
+  requireOrgKey(event, path.orgId);
   const { program } = await mentoringProgramOf(path.orgId, path.programId);
   const runId = randomUUID();
   await deps.outbox.publish(
@@ -76,51 +82,22 @@ const requestRun = httpHandler({ path: ProgramPath }, async ({ path, now }) => {
   };
 });
 
-const Ending = z.strictObject({
-  reason: MatchEndReason,
-  /** Who goes back into the pool; by default it depends on the reason. */
-  rejoining: z
-    .array(z.enum(['mentor', 'mentee']))
-    .max(2)
-    .refine((roles) => new Set(roles).size === roles.length, 'each role at most once')
-    .optional(),
-});
-
-const end = httpHandler(
-  { path: z.object({ orgId: Id, matchId: Id }), body: Ending },
-  async ({ path, body, now }) => {
-    const match = await endMatch(
-      deps,
-      {
-        orgId: path.orgId,
-        matchId: path.matchId,
-        reason: body.reason,
-        endedBy: 'coordinator',
-        rejoining: body.rejoining,
-      },
-      now,
-    );
-    return {
-      status: 200,
-      body: { matchId: match.matchId, status: match.status, ended: match.ended },
-    };
-  },
-);
-
 const keepApart = httpHandler(
   { path: z.object({ orgId: Id, participantId: Id, otherId: Id }) },
-  async ({ path }) => ({ status: 200, body: await addDoNotMatch(deps, path) }),
+  async ({ path, event }) => {
+    requireOrgKey(event, path.orgId);
+    return { status: 200, body: await addDoNotMatch(deps, path) };
+  },
 );
 
 const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>> = {
   'PUT /v1/admin/orgs/{orgId}/programs/{programId}/matching': putSettings,
   'POST /v1/admin/orgs/{orgId}/programs/{programId}/matching-runs': requestRun,
-  'POST /v1/admin/orgs/{orgId}/matches/{matchId}/end': end,
   'PUT /v1/admin/orgs/{orgId}/participants/{participantId}/do-not-match/{otherId}': keepApart,
 };
 
-export const handler = (event: APIGatewayProxyEventV2, context: Context) => {
+export const handler = orgKeyRoute((event: APIGatewayProxyEventV2, context: Context) => {
   const route = routes[event.routeKey];
   if (!route) throw new Error(`admin-matching has no route ${event.routeKey}`);
   return route(event, context);
-};
+});

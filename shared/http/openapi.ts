@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type FunctionName, type FunctionSpec, functionSpecs, type HttpRoute } from '../../infra/functions';
 import { SignupRequest } from '../domain/participant';
+import { MatchingSettings } from '../matching/settings';
 import {
   Alert,
   ErasureResult,
@@ -84,6 +85,18 @@ const described: Record<string, Described> = {
       'A link to the report page that works without the key for a day: to open in a browser, or to share',
     response: ReportLink,
     status: 201,
+  },
+  'PUT /v1/admin/orgs/{orgId}/programs/{programId}/matching': {
+    summary:
+      'A mentoring program\u2019s matching settings: weights, minimum score, capacity, objective, mode',
+    body: MatchingSettings,
+  },
+  'POST /v1/admin/orgs/{orgId}/programs/{programId}/matching-runs': {
+    summary: 'Match the program\u2019s whole waiting pool now; each pair made is announced as MatchMade',
+    status: 202,
+  },
+  'PUT /v1/admin/orgs/{orgId}/participants/{participantId}/do-not-match/{otherId}': {
+    summary: 'Never match these two people',
   },
   'GET /v1/reports': { summary: 'The report page (or ?format=csv) a report link opens' },
   'POST /v1/admin/orgs/{orgId}/groups/{groupId}/close': {

@@ -26,8 +26,8 @@ beforeAll(async () => {
   expect((await local.post(`/v1/orgs/${ORG}/signups`, signupBody())).status).toBe(202);
   await local.settle();
   const made = await eventually(async () => (await local.eventsOf('MatchMade'))[0]);
-  const end = `/v1/admin/orgs/${ORG}/matches/${made.detail.matchId}/end`;
-  expect((await local.post(end, { reason: 'not-a-good-fit' })).status).toBe(200);
+  const end = `matches/${made.detail.matchId}/ending`;
+  expect((await local.admin('PUT', ORG, end, { reason: 'not-a-good-fit' })).status).toBe(200);
   await local.settle();
 }, 60_000);
 

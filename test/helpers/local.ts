@@ -136,6 +136,14 @@ export const startTestRuntime = async (
         );
       return { authorization: `Bearer ${await orgKeys.get(orgId)}` };
     },
+    /** A call to the organisation admin API (`/v1/admin/orgs/{orgId}/…`) with the organisation's key. */
+    async admin(method: 'GET' | 'POST' | 'PUT', orgId: string, path: string, body?: unknown) {
+      return api(`/v1/admin/orgs/${orgId}/${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(await this.orgKey(orgId)) },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+    },
     /** Signs a person up at an organisation and follows the verification link from their email. */
     async confirm(orgId: string, person: { email: string }) {
       const accepted = await base_.post(`/v1/orgs/${orgId}/signups`, person);

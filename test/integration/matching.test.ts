@@ -170,10 +170,11 @@ describe('matching through the local runtime', () => {
 
 describe('coordinators: settings, runs and endings (admin routes)', () => {
   const settingsPath = `/v1/admin/orgs/${ORG}/programs/first-year-mentoring/matching`;
-  const put = (path: string, body: unknown) =>
+  /** With the key of the organisation the path names (or of `keyOf`, for a path no key can reach). */
+  const put = async (path: string, body: unknown, keyOf = /\/orgs\/([^/]+)\//.exec(path)?.[1] ?? ORG) =>
     local.api(path, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await local.orgKey(keyOf)) },
       body: JSON.stringify(body),
     });
 
@@ -229,9 +230,15 @@ describe('coordinators: settings, runs and endings (admin routes)', () => {
       { pointer: '/weights', detail: 'at least one weight above 0' },
     ]);
     expect((await put(`/v1/admin/orgs/${ORG}/programs/no-such-program/matching`, {})).status).toBe(404);
-    expect((await put(`/v1/admin/orgs/no-such-org/programs/first-year-mentoring/matching`, {})).status).toBe(
-      404,
-    );
+    expect(
+      (await put(`/v1/admin/orgs/no-such-org/programs/first-year-mentoring/matching`, {}, ORG)).status,
+    ).toBe(404);
+    // Another organisation's program, with this organisation's key: as unknown as no organisation at all.
+    const others = await put('/v1/admin/orgs/demo-nonprofit/programs/peer-mentoring/matching', {}, ORG);
+    expect(others.status).toBe(404);
+    expect(
+      await local.post(`/v1/admin/orgs/${ORG}/programs/first-year-mentoring/matching-runs`, ''),
+    ).toHaveProperty('status', 401);
     const group = await put('/v1/admin/orgs/demo-nonprofit/programs/new-parents-circle/matching', {});
     expect(group.status).toBe(409);
     expect(await storedProgram()).toEqual(seeded);
@@ -247,7 +254,7 @@ describe('coordinators: settings, runs and endings (admin routes)', () => {
       mode: 'rolling',
     });
 
-    const run = await local.post(`/v1/admin/orgs/${ORG}/programs/first-year-mentoring/matching-runs`, '');
+    const run = await local.admin('POST', ORG, 'programs/first-year-mentoring/matching-runs', '');
     expect(run.status).toBe(202);
     const { runId } = await body(run);
     await local.settle();
@@ -259,22 +266,22 @@ describe('coordinators: settings, runs and endings (admin routes)', () => {
 
   it('ends a match for a coordinator with a reason from the list, once', async () => {
     const [made] = (await local.events()).filter((e) => e.detailType === 'MatchMade').slice(-1);
-    const path = `/v1/admin/orgs/${ORG}/matches/${made?.detail.matchId}/end`;
+    const path = `matches/${made?.detail.matchId}/ending`;
 
-    const badReason = await local.post(path, { reason: 'bored' });
+    const badReason = await local.admin('PUT', ORG, path, { reason: 'bored' });
     expect(badReason.status).toBe(422);
     expect((await body(badReason)).errors[0].pointer).toBe('/reason');
-    const unknown = await local.post(`/v1/admin/orgs/${ORG}/matches/no-such-match/end`, { reason: 'other' });
+    const unknown = await local.admin('PUT', ORG, 'matches/no-such-match/ending', { reason: 'other' });
     expect(unknown.status).toBe(404);
 
-    const ended = await local.post(path, { reason: 'completed' });
+    const ended = await local.admin('PUT', ORG, path, { reason: 'completed' });
     expect(ended.status).toBe(200);
     expect((await body(ended)).ended).toMatchObject({
       reason: 'completed',
       endedBy: 'coordinator',
       rejoining: ['mentor'],
     });
-    expect((await local.post(path, { reason: 'completed' })).status).toBe(410);
+    expect((await local.admin('PUT', ORG, path, { reason: 'completed' })).status).toBe(410);
   });
 
   it('the daily run matches whoever is still waiting, in every mentoring program with someone waiting', async () => {
@@ -334,7 +341,7 @@ describe('coordinators: settings, runs and endings (admin routes)', () => {
     const kept = await put(apart, undefined);
     const again = await put(apart, undefined);
     expect((await put(settingsPath, { minimumScore: 20, defaultMentorCapacity: 2 })).status).toBe(200);
-    const run = await local.post(`/v1/admin/orgs/${ORG}/programs/first-year-mentoring/matching-runs`, '');
+    const run = await local.admin('POST', ORG, 'programs/first-year-mentoring/matching-runs', '');
     const { runId } = await body(run);
     await local.settle();
 

@@ -362,7 +362,7 @@ describe('a pair’s meetings over the weeks (local runtime)', () => {
     const [made] = await eventsOf('MatchMade');
 
     // Act
-    const ended = await local.post(`/v1/admin/orgs/${ORG}/matches/${made?.detail.matchId}/end`, {
+    const ended = await local.admin('PUT', ORG, `matches/${made?.detail.matchId}/ending`, {
       reason: 'completed',
     });
     expect(ended.status).toBe(200);

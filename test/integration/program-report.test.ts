@@ -105,7 +105,7 @@ describe('program report (local runtime)', () => {
       );
       expect((await local.post('/v1/feedback', { token: tokenOf(link), rating })).status).toBe(200);
     }
-    const ended = await local.post(`/v1/admin/orgs/${ORG}/matches/${made.detail.matchId}/end`, {
+    const ended = await local.admin('PUT', ORG, `matches/${made.detail.matchId}/ending`, {
       reason: 'schedule-conflict',
     });
     expect(ended.status).toBe(200);

@@ -91,7 +91,7 @@ describe('quiet hours (local runtime)', () => {
     expect(hour < 8 || hour >= 21).toBe(true);
 
     // Act: a coordinator ends it while both sleep, then the night passes
-    const ended = await local.post(`/v1/admin/orgs/demo-university/matches/${made?.detail.matchId}/end`, {
+    const ended = await local.admin('PUT', 'demo-university', `matches/${made?.detail.matchId}/ending`, {
       reason: 'other',
     });
     expect(ended.status).toBe(200);

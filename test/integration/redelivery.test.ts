@@ -58,7 +58,7 @@ describe('redelivery (local runtime)', () => {
     expect((await local.post('/v1/meetings/log', { token, status: 'held' })).status).toBe(200);
     await local.settle();
     const [made] = await eventsOf('MatchMade');
-    const ended = await local.post(`/v1/admin/orgs/${ORG}/matches/${made?.detail.matchId}/end`, {
+    const ended = await local.admin('PUT', ORG, `matches/${made?.detail.matchId}/ending`, {
       reason: 'schedule-conflict',
     });
     expect(ended.status).toBe(200);
