@@ -56,33 +56,51 @@ export const dynamoErasure = (client: DynamoDBDocumentClient, tableName: string)
     return Item?.tombstone as Tombstone | undefined;
   },
 
-  async markErasing(orgId, participantId, now) {
-    const key = keys.participant(orgId, participantId);
-    const mark = (withMatching: boolean) =>
-      client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: key,
-          UpdateExpression: withMatching
-            ? 'SET erasingSince = if_not_exists(erasingSince, :now), matching.seeking = :no, matching.version = matching.version + :one'
-            : 'SET erasingSince = if_not_exists(erasingSince, :now)',
-          ConditionExpression: withMatching
-            ? 'attribute_exists(pk) AND attribute_exists(matching)'
-            : 'attribute_exists(pk)',
-          ExpressionAttributeValues: {
-            ':now': now.toISOString(),
-            ...(withMatching ? { ':no': false, ':one': 1 } : {}),
-          },
-        }),
-      );
+  async markErasing(person, now) {
+    const { orgId, participantId, programId, role } = person;
+    const mark = (withMatching: boolean) => ({
+      TableName: tableName,
+      Key: keys.participant(orgId, participantId),
+      UpdateExpression: withMatching
+        ? 'SET erasingSince = if_not_exists(erasingSince, :now), matching.seeking = :no, matching.version = matching.version + :one'
+        : 'SET erasingSince = if_not_exists(erasingSince, :now)',
+      ConditionExpression: withMatching
+        ? 'attribute_exists(pk) AND attribute_exists(matching)'
+        : 'attribute_exists(pk)',
+      ExpressionAttributeValues: {
+        ':now': now.toISOString(),
+        ...(withMatching ? { ':no': false, ':one': 1 } : {}),
+      },
+    });
+    const markOnly = async () => {
+      try {
+        await client.send(new UpdateCommand(mark(false)));
+      } catch (error) {
+        // Gone meanwhile: nothing to mark.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    };
+    if (!person.matching || (role !== 'mentor' && role !== 'mentee')) return void (await markOnly());
     try {
-      await mark(true);
+      // Out of the pool in the same write: a matcher reading the pool meanwhile finds nobody to lose a race to.
+      await withConflictRetry(() =>
+        client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: mark(true) },
+              {
+                Delete: { TableName: tableName, Key: keys.poolEntry(orgId, programId, role, participantId) },
+              },
+            ],
+          }),
+        ),
+      );
     } catch (error) {
-      // No matching state (a group member, or not yet verified): only the mark. Gone meanwhile: nothing to mark.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      await mark(false).catch((again) => {
-        if (!(again instanceof ConditionalCheckFailedException)) throw again;
-      });
+      const failedCheck =
+        error instanceof TransactionCanceledException &&
+        (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+      if (!failedCheck) throw error;
+      await markOnly();
     }
   },
 
@@ -107,7 +125,12 @@ export const dynamoErasure = (client: DynamoDBDocumentClient, tableName: string)
                 {
                   Put: {
                     TableName: tableName,
-                    Item: { ...keys.erased(orgId, participantId), tombstone: plan.tombstone },
+                    // programId on the item too: a program's report counts its tombstones by it.
+                    Item: {
+                      ...keys.erased(orgId, participantId),
+                      programId: plan.tombstone.programId,
+                      tombstone: plan.tombstone,
+                    },
                     ConditionExpression: 'attribute_not_exists(pk)',
                   },
                 },

@@ -68,7 +68,7 @@ export interface ErasureStore {
    * Marks the person as being erased, before anything else changes: they stop seeking (a matcher that read them
    * before loses its conditional write) and emails rendered meanwhile name them by role only.
    */
-  markErasing(orgId: string, participantId: string, now: Date): Promise<void>;
+  markErasing(person: Participant, now: Date): Promise<void>;
   /** Deletes and rewrites, then the tombstone with its event in one write; false when already erased. */
   apply(
     orgId: string,
@@ -197,10 +197,12 @@ export const eraseParticipant = async (
     }
     throw erasureParticipantNotFound();
   }
-  await deps.erasure.markErasing(ref.orgId, ref.participantId, now);
+  await deps.erasure.markErasing(person, now);
+  // Read again after the mark: a match made before it is ended too, and none can be made after it.
+  const marked = (await deps.matching.participant(ref.orgId, ref.participantId)) ?? person;
   const role = person.role;
   const endedMatches: Match[] = [];
-  for (const matchId of person.matching?.activeMatchIds ?? []) {
+  for (const matchId of marked.matching?.activeMatchIds ?? []) {
     const ended = await endMatch(
       deps,
       {

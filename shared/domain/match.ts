@@ -97,6 +97,8 @@ export const poolEntryOf = (
   settings: Pick<MatchingSettings, 'defaultMentorCapacity'>,
 ): PoolEntry | undefined => {
   if (participant.status !== 'verified' || !isMatchRole(participant.role) || !participant.verifiedAt) return;
+  // Being erased: nothing may put them back in the pool (a rematch, an unpause) before the erasure ends.
+  if (participant.erasingSince) return;
   // Mentors stay while seeking, full or not: a raised capacity then takes effect at once. Mentees leave once matched.
   // A paused mentor is out of the pool: no rolling or whole-pool matching can choose them until they confirm.
   if (!matching.seeking || matching.paused) return;

@@ -4,6 +4,7 @@ import {
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -79,6 +80,7 @@ beforeEach(() => {
     ],
   });
   ddb.on(TransactWriteCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
 });
 
 describe('data-rights: the page the "Your data" link opens', () => {
@@ -127,7 +129,11 @@ describe('data-rights: erasure', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body ?? '')).toStrictEqual({ status: 'erased' });
-    const [items = []] = transactions();
+    // First the mark (the person stops seeking, and emails name them by role), then the erasure itself.
+    const marks = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(marks).toMatchObject([{ Key: participantKey, ConditionExpression: 'attribute_exists(pk)' }]);
+    expect(marks[0]?.UpdateExpression).toContain('erasingSince');
+    const items = transactions().find((t) => t.some((i) => i.Put?.Item?.sk === erasedKey.sk)) ?? [];
     expect(items.filter((i) => i.Delete).map((i) => i.Delete?.Key)).toStrictEqual([
       participantKey,
       { pk, sk: `RECIPIENT#${id}` },

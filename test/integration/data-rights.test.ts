@@ -1,6 +1,8 @@
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoErasure } from '../../shared/data/erasure';
 import { eventually, signupBody, startTestRuntime, type TestRuntime } from '../helpers/local';
 
 /**
@@ -232,5 +234,37 @@ describe('data export and erasure (local runtime)', () => {
     expect(unknown.status).toBe(404);
     expect(badAction.status).toBe(422);
     expect(await local.eventsOf('ParticipantErased')).toHaveLength(1);
+  });
+});
+
+describe('erasure in progress', () => {
+  it('takes a mentor out of the pool at once: a mentee who verifies meanwhile is not matched with them', async () => {
+    // Prepare: a mentor waits in demo-nonprofit's pool; their erasure begins (the mark, before anything else).
+    const NONPROFIT = 'demo-nonprofit';
+    const mentor = signupBody({ name: 'Ines Mentor', role: 'mentor', interests: ['gardening'] });
+    await local.confirm(NONPROFIT, mentor);
+    await local.settle();
+    const stored = (await tableItems())
+      .map((item) => JSON.parse(item))
+      .find((item) => item.email === mentor.email && String(item.sk).startsWith('PARTICIPANT#'));
+    const inPool = (items: { sk: string; participantId?: string }[]) =>
+      items.filter((item) => item.sk.startsWith('POOL#') && item.participantId === stored.participantId);
+    expect(inPool((await tableItems()).map((item) => JSON.parse(item)))).toHaveLength(1);
+    const documents = DynamoDBDocumentClient.from(dynamodb);
+    await dynamoErasure(documents, 'kindred-local').markErasing(stored, new Date(await local.clockNow()));
+
+    // Act: a mentee who would fit them confirms.
+    const mentee = signupBody({ name: 'Jo Mentee', interests: ['gardening'] });
+    await local.confirm(NONPROFIT, mentee);
+    await local.settle();
+
+    // Assess
+    const after = (await tableItems()).map((item) => JSON.parse(item));
+    const marked = after.find((item) => item.sk === stored.sk);
+    expect(marked.erasingSince).toBeDefined();
+    expect(marked.matching).toMatchObject({ seeking: false, version: stored.matching.version + 1 });
+    expect(inPool(after)).toStrictEqual([]);
+    const made = await local.eventsOf('MatchMade');
+    expect(made.filter((e) => e.detail.mentorId === stored.participantId)).toStrictEqual([]);
   });
 });
