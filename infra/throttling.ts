@@ -39,12 +39,15 @@ const emailLinkFunctions = new Set<FunctionName>([
   'give-feedback',
   'leave-group',
   'answer-listing-check',
+  // Their link routes only (the "Your data" page, a shared report); their admin routes take an API key.
+  'data-rights',
+  'program-report',
 ]);
 
 /** The route's own throttle, when tighter than the stage's. */
 export const routeThrottle = (functionName: FunctionName, route: HttpRoute): Throttle | undefined => {
   if (route.auth === 'iam') return undefined;
   if (functionName === 'create-signup' && route.method === 'POST') return signupThrottle;
-  if (emailLinkFunctions.has(functionName)) return emailLinkThrottle;
+  if (emailLinkFunctions.has(functionName) && !route.auth) return emailLinkThrottle;
   return undefined;
 };

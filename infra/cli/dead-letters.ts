@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { InvocationType, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
+  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -423,6 +424,23 @@ export const deployedDeadLetters = (
     async replay(kinds: readonly DeadLetterKind[] = deadLetterKinds) {
       let replayed = 0;
       const left: string[][] = [];
+      /** What stays, to be shown again at once rather than after the replay's long visibility timeout. */
+      const kept: { url: string; receiptHandle: string }[] = [];
+      const showAgain = async () => {
+        for (const { url, receiptHandle } of kept.splice(0)) {
+          try {
+            await sqs.send(
+              new ChangeMessageVisibilityCommand({
+                QueueUrl: url,
+                ReceiptHandle: receiptHandle,
+                VisibilityTimeout: 0,
+              }),
+            );
+          } catch {
+            // It reappears when the timeout ends anyway.
+          }
+        }
+      };
       const report = () => {
         output.out(
           `Replayed ${replayed} dead-lettered deliver${replayed === 1 ? 'y' : 'ies'} on ${target.description}; ` +
@@ -445,6 +463,7 @@ export const deployedDeadLetters = (
         );
         if (!outcome.replayed) {
           left.push([kind, eventId, event, fn, outcome.why]);
+          kept.push({ url, receiptHandle: letter.receiptHandle });
           return;
         }
         try {
@@ -463,10 +482,12 @@ export const deployedDeadLetters = (
           }
         }
       } catch (error) {
+        await showAgain();
         // What was redelivered before the stop is deleted already: say so before the error.
         if (replayed > 0 || left.length > 0) report();
         throw error;
       }
+      await showAgain();
       if (replayed === 0 && left.length === 0) {
         output.out(`No dead-lettered events on ${target.description}: nothing to replay.\n`);
         return;

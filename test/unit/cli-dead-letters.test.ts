@@ -13,6 +13,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
 import {
+  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -171,6 +172,7 @@ const serveQueues = () => {
     return { Attributes: { ApproximateNumberOfMessages: String(waiting[name] ?? held) } };
   });
   sqs.on(DeleteMessageCommand).resolves({});
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
 };
 
 const queues = (messages: { target?: Message[][]; async?: Message[][]; stream?: Message[][] }) => {
@@ -358,6 +360,15 @@ describe('dead-letters replay on a deployed stage', () => {
     );
     expect(rowOf(out, 'async')).toMatch(/throttled \(TooManyRequestsException\): replay again later$/);
     expect(deleted()).toStrictEqual(['rh-again']);
+    // What stays is visible again at once, so a `list` right after shows it.
+    expect(
+      sqs
+        .commandCalls(ChangeMessageVisibilityCommand)
+        .map((c) => [c.args[0].input.ReceiptHandle, c.args[0].input.VisibilityTimeout]),
+    ).toStrictEqual([
+      [targetMessage.ReceiptHandle, 0],
+      [asyncMessage.ReceiptHandle, 0],
+    ]);
   });
 
   it('leaves a stream batch whose records the stream no longer holds, saying so', async () => {
