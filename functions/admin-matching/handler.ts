@@ -6,10 +6,10 @@ import { matchingDeps } from '../../shared/adapters/matching-deps';
 import { readEnv } from '../../shared/config';
 import { dynamoOrganisations } from '../../shared/data/organisations';
 import { addDoNotMatch } from '../../shared/domain/matching';
-import type { Organisation } from '../../shared/domain/organisation';
 import { Id } from '../../shared/events/catalogue';
+import { mentoringProgramIn } from '../../shared/http/admin-api';
 import { orgKeyRoute, requireOrgKey } from '../../shared/http/org-key';
-import { Problem, problems } from '../../shared/http/problem';
+import { problems } from '../../shared/http/problem';
 import { MatchingSettings } from '../../shared/matching/settings';
 import { httpHandler } from '../../shared/middleware';
 
@@ -24,33 +24,15 @@ const organisations = dynamoOrganisations(documents, TABLE_NAME);
 
 const ProgramPath = z.object({ orgId: Id, programId: Id });
 
-/** The program's index in the organisation, when it is a mentoring program; a problem otherwise. */
-const mentoringProgramIn = (org: Organisation | undefined, programId: string) => {
-  if (!org) throw problems.notFound('Organisation', '/orgId');
-  const index = org.programs.findIndex((p) => p.programId === programId);
-  const program = org.programs[index];
-  if (!program) throw problems.notFound('Program', '/programId');
-  if (program.kind !== 'mentoring') {
-    throw new Problem(
-      409,
-      'not-a-mentoring-program',
-      'This program has no matching',
-      `${programId} is a peer group: members take seats, nobody is matched.`,
-      [{ pointer: '/programId', detail: 'a peer group, not a mentoring program' }],
-    );
-  }
-  return { index, program };
-};
-
 const mentoringProgramOf = async (orgId: string, programId: string) =>
-  mentoringProgramIn(await organisations.get(orgId), programId);
+  mentoringProgramIn(await organisations.get(orgId), programId, 'matching');
 
 const putSettings = httpHandler(
   { path: ProgramPath, body: MatchingSettings },
   async ({ path, body, event }) => {
     requireOrgKey(event, path.orgId);
     const updated = await organisations.update(path.orgId, (org) => {
-      const { index, program } = mentoringProgramIn(org, path.programId);
+      const { index, program } = mentoringProgramIn(org, path.programId, 'matching');
       return { ...org, programs: org.programs.with(index, { ...program, matching: body }) };
     });
     if (!updated) throw problems.notFound('Organisation', '/orgId');

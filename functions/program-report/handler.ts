@@ -10,11 +10,11 @@ import { REPORT_VIEW_LINK_TTL_SECONDS, REPORT_VIEW_PURPOSE } from '../../shared/
 import type { Organisation } from '../../shared/domain/organisation';
 import { type ProgramReport, programReport, reportRows } from '../../shared/domain/program-report';
 import { Id } from '../../shared/events/catalogue';
+import { mentoringProgramIn } from '../../shared/http/admin-api';
 import { barChart, dataTable, groupedColumnChart, safeColour } from '../../shared/http/charts';
 import { escapeHtml } from '../../shared/http/html';
 import { LINK_PAGE_HEADERS, LinkToken, linkClaims } from '../../shared/http/link-claims';
 import { orgKeyRoute, requireOrgKey } from '../../shared/http/org-key';
-import { Problem, problems } from '../../shared/http/problem';
 import { httpHandler, logger } from '../../shared/middleware';
 
 const { TABLE_NAME, TOKEN_SECRET_ID, PUBLIC_API_URL } = readEnv([
@@ -162,22 +162,8 @@ const respond = (
 };
 
 /** The organisation and its mentoring program, or the problem that says why there is no report. */
-const mentoringProgram = async (orgId: string, programId: string) => {
-  const org = await organisations.get(orgId);
-  if (!org) throw problems.notFound('Organisation', '/orgId');
-  const program = org.programs.find((p) => p.programId === programId);
-  if (!program) throw problems.notFound('Program', '/programId');
-  if (program.kind !== 'mentoring') {
-    throw new Problem(
-      409,
-      'not-a-mentoring-program',
-      'This program has no matching report',
-      `${programId} is a peer group: members take seats, nobody is matched.`,
-      [{ pointer: '/programId', detail: 'a peer group, not a mentoring program' }],
-    );
-  }
-  return { org, program };
-};
+const mentoringProgram = async (orgId: string, programId: string) =>
+  mentoringProgramIn(await organisations.get(orgId), programId, 'matching report');
 
 const looks = (org: Organisation, name: string, csvLink?: string) => ({
   name,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Organisation } from '../domain/organisation';
 import { Id, MatchEndReason } from '../events/catalogue';
+import { Problem, problems } from './problem';
 
 /**
  * The organisation admin API's request and response shapes: the handlers validate with them and the OpenAPI
@@ -100,3 +102,24 @@ export const GroupClosing = z.object({
 });
 
 export const ErasureResult = z.object({ participantId: z.string(), status: z.string() });
+
+/**
+ * An organisation's mentoring program and its index, or the problem an admin request about it gets: 404 for
+ * an unknown organisation or program, 409 for a peer group (`lacks`: what a peer group has none of).
+ */
+export const mentoringProgramIn = (org: Organisation | undefined, programId: string, lacks: string) => {
+  if (!org) throw problems.notFound('Organisation', '/orgId');
+  const index = org.programs.findIndex((p) => p.programId === programId);
+  const program = org.programs[index];
+  if (!program) throw problems.notFound('Program', '/programId');
+  if (program.kind !== 'mentoring') {
+    throw new Problem(
+      409,
+      'not-a-mentoring-program',
+      `This program has no ${lacks}`,
+      `${programId} is a peer group: members take seats, nobody is matched.`,
+      [{ pointer: '/programId', detail: 'a peer group, not a mentoring program' }],
+    );
+  }
+  return { org, index, program };
+};
