@@ -26,6 +26,7 @@ const runtime = await startLocalRuntime({
   fresh: values.fresh,
   port,
   ports: { dynamodb: 8000, ses: 8005, aws: 4010, demo: port + 1 },
+  demoHistory: true,
 }).catch((error: NodeJS.ErrnoException) => {
   const reason =
     error.code === 'EADDRINUSE'
@@ -52,7 +53,8 @@ kindred is running (${((Date.now() - started) / 1000).toFixed(1)} s). State is k
   Move the clock curl -X POST ${e.api}/_local/clock -H 'content-type: application/json' -d '{"advance":"P7D"}'
   Endpoints      ${e.api}/_local/endpoints   (DynamoDB Local ${e.dynamodb}, EventBridge ${e.eventbridge})
 
-Demo organisations: demo-university, demo-nonprofit. Press Ctrl-C to stop.
+Demo organisations: demo-university, demo-nonprofit. demo-university's career-mentoring program has seven
+months of history for its report: see "Program reports" in README.md. Press Ctrl-C to stop.
 `);
 
 let stopping = false;

@@ -15,6 +15,7 @@ import { SIGNUP_LIMITS_VARIABLE, type SignupLimits } from '../../shared/http/rat
 import { buildEmbed } from '../../web/build';
 import { startAwsEndpoint } from './aws-endpoint';
 import { createLocalClock, parseAdvance } from './clock';
+import { seedDemoHistory, withDemoHistoryProgram } from './demo-history';
 import { startDemoSite } from './demo-site';
 import { ensureTable, startDynamoLocal } from './dynamodb-local';
 import { emailPreviewRoute } from './email-previews';
@@ -55,6 +56,11 @@ export interface LocalRuntimeOptions {
    * `npm start` keeps); test suites that sign many people up from this one address raise them.
    */
   signupLimits?: Partial<SignupLimits>;
+  /**
+   * A demo mentoring program with seven months of history (infra/local/demo-history.ts), written once per
+   * state; `npm start` has it, tests that count the demo organisations' programs and people do not.
+   */
+  demoHistory?: boolean;
 }
 
 const REGION = 'eu-west-1';
@@ -163,7 +169,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
     // The demo site's origin (its port may differ run to run) is one the demo organisations allow.
     const demoPort = await portOr(options.ports?.demo);
     const demoOrigin = `http://127.0.0.1:${demoPort}`;
-    for (const org of demoOrganisations) {
+    for (const org of options.demoHistory ? withDemoHistoryProgram(demoOrganisations) : demoOrganisations) {
       const allowedOrigins = [...new Set([...(org.allowedOrigins ?? []), demoOrigin])];
       await organisations.put({ ...org, allowedOrigins });
     }
@@ -215,6 +221,16 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
       idle: { rule: 'sweep-due-work', maxGapMs: 24 * 3_600_000, nextDueAt: () => nextDueAt() },
     });
     clockNow = clock.now;
+    if (options.demoHistory) {
+      // The stores' own marshalling (shared/adapters/aws.ts): absent optional fields are left out.
+      const documents = DynamoDBDocumentClient.from(dynamodb, {
+        marshallOptions: { removeUndefinedValues: true },
+      });
+      await seedDemoHistory(documents, TABLE_NAME, {
+        now: clock.now(),
+        secret: secret.get().tokenSigning,
+      });
+    }
 
     const aws = await startAwsEndpoint({
       port: awsPort,

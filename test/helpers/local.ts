@@ -137,10 +137,16 @@ export const startTestRuntime = async (
       return { authorization: `Bearer ${await orgKeys.get(orgId)}` };
     },
     /** A call to the organisation admin API (`/v1/admin/orgs/{orgId}/…`) with the organisation's key. */
-    async admin(method: 'GET' | 'POST' | 'PUT', orgId: string, path: string, body?: unknown) {
+    async admin(
+      method: 'GET' | 'POST' | 'PUT',
+      orgId: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) {
       return api(`/v1/admin/orgs/${orgId}/${path}`, {
         method,
-        headers: { 'content-type': 'application/json', ...(await this.orgKey(orgId)) },
+        headers: { 'content-type': 'application/json', ...headers, ...(await this.orgKey(orgId)) },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
     },
