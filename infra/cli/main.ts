@@ -1,3 +1,4 @@
+import '../quiet-sdk-warning';
 import { runCli } from './program';
 
 /** `npm run kindred -- <command>`; `--help` on any command explains it. */

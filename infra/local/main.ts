@@ -1,3 +1,4 @@
+import '../quiet-sdk-warning';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalRuntime } from './runtime';
