@@ -54,6 +54,19 @@ export const reportCsv = (report: ProgramReport) =>
 
 const percentOf = (part: number, whole: number) => (whole ? `${Math.round((part / whole) * 100)}%` : '—');
 
+/** A reason or milestone as people read it: `not-a-good-fit` → Not a good fit, `months-3` → 3 months together. */
+export const labelOf = (slug: string) => {
+  const count = /^(meetings|months)-(\d+)$/.exec(slug);
+  if (count) {
+    const n = Number(count[2]);
+    return count[1] === 'meetings'
+      ? `${n} meeting${n === 1 ? '' : 's'}`
+      : `${n} month${n === 1 ? '' : 's'} together`;
+  }
+  const words = slug.replaceAll('-', ' ');
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)}`;
+};
+
 export const reportPage = (
   report: ProgramReport,
   programName: string,
@@ -71,7 +84,10 @@ export const reportPage = (
       value: active,
     })),
   ];
-  const closures = report.earlyClosures.map(({ reason, count }) => ({ label: reason, value: count }));
+  const closures = report.earlyClosures.map(({ reason, count }) => ({
+    label: labelOf(reason),
+    value: count,
+  }));
   const weeks = report.weekly.map((w) => w.weekStart);
   const title = `Program report: ${programName}`;
   const sections = [
@@ -124,7 +140,7 @@ export const reportPage = (
     `<section aria-labelledby="more"><h2 id="more">Milestones, ratings and time to match</h2>${dataTable(
       'Milestones reached',
       ['Milestone', 'Reached'],
-      report.milestones.map((m) => [m.name, m.count]),
+      report.milestones.map((m) => [labelOf(m.name), m.count]),
     )}${dataTable(
       'Ratings and time to match',
       ['Figure', 'Value'],

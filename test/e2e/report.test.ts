@@ -73,7 +73,7 @@ describe('program report page (browser)', () => {
     await expect(countOf('Pairs matched')).resolves.toBe('1');
     const closures = page.getByRole('table', { name: 'Early closures by reason' });
     await expect(
-      closures.getByRole('row', { name: 'not-a-good-fit' }).getByRole('cell').textContent(),
+      closures.getByRole('row', { name: 'Not a good fit' }).getByRole('cell').textContent(),
     ).resolves.toBe('1');
     const svgText = await page.locator('svg.chart').first().textContent();
     expect(svgText).toContain('Signed up');

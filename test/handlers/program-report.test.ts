@@ -2,7 +2,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { handler } from '../../functions/program-report/handler';
+import { handler, labelOf } from '../../functions/program-report/handler';
 import { escapeHtml } from '../../shared/http/html';
 import { ORG_ID, organisation } from '../fixtures/domain';
 import { httpEvent, lambdaContext } from '../helpers/events';
@@ -137,7 +137,9 @@ describe('program-report', () => {
     expect(html).toContain('<title>Program report: Youth mentoring</title>');
     expect(html.match(/<svg class="chart" role="img"/g)).toHaveLength(3);
     expect(html).toContain('fill="#116644"');
-    expect(html).toContain('<th scope="row">inactivity</th><td>1</td>');
+    // Reasons and milestones as people read them; the CSV keeps the ids.
+    expect(html).toContain('<th scope="row">Inactivity</th><td>1</td>');
+    expect(html).toContain('<th scope="row">First meeting</th><td>1</td>');
   });
 
   it('exports CSV from ?format=csv and from report.csv', async () => {
@@ -252,5 +254,19 @@ describe('program-report: a link that shows the report for a day', () => {
     expect(expired.statusCode).toBe(410);
     expect(forged.statusCode).toBe(400);
     expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+});
+
+describe('labelOf', () => {
+  it('writes reasons and milestones as people read them', () => {
+    expect(
+      ['not-a-good-fit', 'meetings-3', 'months-1', 'months-6', 'first-meeting'].map(labelOf),
+    ).toStrictEqual([
+      'Not a good fit',
+      '3 meetings',
+      '1 month together',
+      '6 months together',
+      'First meeting',
+    ]);
   });
 });
