@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PlatformStack } from './platform-stack';
-import { readSettings, type Settings } from './settings';
+import { ConfigurationError, readSettings, type Settings } from './settings';
 
 /**
  * CDK entry: one PlatformStack per region, named `kindred-<stage>-<region>`.
@@ -61,4 +61,13 @@ export const buildApp = (context: Record<string, unknown> = {}, options: BuildOp
 
 const isEntryPoint =
   process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (isEntryPoint) buildApp().app.synth();
+if (isEntryPoint) {
+  try {
+    buildApp().app.synth();
+  } catch (error) {
+    // A mistake in the operator's settings is said in one line, before anything is synthesized.
+    if (!(error instanceof ConfigurationError)) throw error;
+    console.error(`kindred: ${error.message}`);
+    process.exit(1);
+  }
+}
