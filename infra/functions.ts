@@ -235,12 +235,13 @@ export const functionSpecs = {
   },
   'log-meeting': {
     description:
-      'One-click "we met" / "we skipped" from a reminder: records the meeting once, emits MeetingLogged',
+      'One-click "we met" / "we skipped" from a reminder: records the meeting once, emits MeetingLogged; serves its invite',
     access: ['table:get', 'table:put', 'table:update', 'secret:read'],
     partitions: [anyIn.organisation, anyIn.outbox],
     http: [
       { method: 'GET', path: '/v1/meetings/log' },
       { method: 'POST', path: '/v1/meetings/log' },
+      { method: 'GET', path: '/v1/meetings/invite.ics' },
       { method: 'GET', path: '/v1/sessions/attend' },
       { method: 'POST', path: '/v1/sessions/attend' },
     ],

@@ -17,6 +17,7 @@ import {
 } from '../../shared/domain/group-sessions';
 import { peerGroupOf } from '../../shared/domain/groups';
 import { ATTEND_SESSION_PURPOSE, LOG_MEETING_PURPOSE, parseLinkSubject } from '../../shared/domain/links';
+import { currentInvite } from '../../shared/domain/meeting-emails';
 import {
   LoggedStatus,
   loggableMeeting,
@@ -29,9 +30,10 @@ import { firstName } from '../../shared/email/templates';
 import { clickedFirst, confirmFormPage } from '../../shared/http/forms';
 import { htmlPage } from '../../shared/http/html';
 import { LINK_PAGE_HEADERS, LinkToken, linkClaims, wantsPage } from '../../shared/http/link-claims';
+import { Problem } from '../../shared/http/problem';
 import { httpHandler, logger } from '../../shared/middleware';
 
-const { TABLE_NAME, TOKEN_SECRET_ID } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID']);
+const { TABLE_NAME, TOKEN_SECRET_ID, EMAIL_FROM } = readEnv(['TABLE_NAME', 'TOKEN_SECRET_ID', 'EMAIL_FROM']);
 const matching = dynamoMatching(documents, TABLE_NAME);
 const organisations = dynamoOrganisations(documents, TABLE_NAME);
 const deps = { matching, meetings: dynamoMeetings(documents, TABLE_NAME) };
@@ -243,8 +245,48 @@ const confirmAttendance = httpHandler(
 );
 
 /** GET shows the question; POST (the person's button press) records the answer. */
+/**
+ * "Add it to your calendar" from a reminder: the meeting's invite as it stands now, for a calendar that lacks it
+ * (say the reminder was folded into a digest). Same UID and SEQUENCE as the emailed invite, so nothing doubles.
+ */
+const downloadInvite = httpHandler({ query: z.object({ token: LinkToken }) }, async ({ query, now }) => {
+  const claims = await meetingLinkClaims(query.token, now);
+  const meeting = await deps.meetings.meeting(claims.orgId, claims.meetingId);
+  const match = meeting && (await matching.match(claims.orgId, meeting.matchId));
+  if (!meeting || !match) throw meetingNotFound();
+  if (meeting.status !== 'planned' || match.status !== 'active') {
+    throw new Problem(
+      410,
+      'meeting-not-planned',
+      'This meeting is no longer planned',
+      'It was logged or cancelled, or the match has ended: there is nothing to add to your calendar.',
+    );
+  }
+  const [mentor, mentee, org] = await Promise.all([
+    matching.participant(claims.orgId, match.mentorId),
+    matching.participant(claims.orgId, match.menteeId),
+    organisations.get(claims.orgId),
+  ]);
+  if (!mentor || !mentee || !org) throw meetingNotFound();
+  const context = { brand: { orgName: org.name }, from: EMAIL_FROM, match, mentor, mentee };
+  const ics = currentInvite(context, meeting, claims.participantId, now.toISOString());
+  if (!ics) throw meetingNotFound();
+  logger.info('meeting invite downloaded', { orgId: claims.orgId, meetingId: claims.meetingId });
+  return {
+    status: 200,
+    // The file goes out as raw text through the html field, with its own type.
+    html: ics,
+    headers: {
+      ...LINK_PAGE_HEADERS,
+      'content-type': 'text/calendar; charset=utf-8; method=REQUEST',
+      'content-disposition': 'attachment; filename="meeting.ics"',
+    },
+  };
+});
+
 export const handler = (event: APIGatewayProxyEventV2, context: Context) => {
   const post = event.requestContext.http.method === 'POST';
+  if (event.rawPath.endsWith('/v1/meetings/invite.ics')) return downloadInvite(event, context);
   if (event.rawPath.endsWith('/v1/sessions/attend'))
     return post ? confirmAttendance(event, context) : showAttendanceForm(event, context);
   return post ? confirm(event, context) : showForm(event, context);

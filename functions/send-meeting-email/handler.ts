@@ -52,6 +52,7 @@ const meetingLinks = async (
     more: (participantId: string) => ({
       reschedule: reschedule(participantId),
       goal: `${base}/v1/goals?token=${sign(GOAL_PURPOSE, ref.matchId, participantId, RELATIONSHIP_LINK_TTL_SECONDS)}`,
+      calendar: `${base}/v1/meetings/invite.ics?token=${sign(LOG_MEETING_PURPOSE, ref.meetingId, participantId, RELATIONSHIP_LINK_TTL_SECONDS)}`,
     }),
   };
 };

@@ -63,13 +63,31 @@ const invite = (
   stamp: new Date(stamp),
 });
 
+/**
+ * One person's invite of a planned meeting as it stands now (its current time and SEQUENCE, the same UID): what
+ * their reminder carried, for a calendar that lacks it, e.g. when the reminder was folded into a digest.
+ * Undefined when the person is not one of the pair.
+ */
+export const currentInvite = (
+  context: MeetingEmailContext,
+  meeting: Pick<StoredMeeting, 'meetingId' | 'startsAt' | 'durationMinutes' | 'sequence'>,
+  participantId: string,
+  stamp: string,
+): string | undefined => {
+  const pair = pairOf(context).find(({ reader }) => reader.participantId === participantId);
+  return (
+    pair &&
+    calendarInvite(invite(context, meeting, pair.reader, pair.other, 'REQUEST', meeting.sequence, stamp))
+  );
+};
+
 export const composeMeetingReminders = (
   context: MeetingEmailContext,
   meeting: StoredMeeting,
   fact: { occurredAt: string; sequence: number },
   links: (participantId: string, status: 'held' | 'skipped') => string,
-  /** "Reschedule" and "we reached a goal", for one person. */
-  moreLinks?: (participantId: string) => { reschedule: string; goal: string },
+  /** "Reschedule", "we reached a goal" and "add it to your calendar", for one person. */
+  moreLinks?: (participantId: string) => { reschedule: string; goal: string; calendar?: string },
 ): ComposedMeetingEmail[] =>
   pairOf(context).map(({ reader, other }) => {
     const when = describeMeetingTime(new Date(meeting.startsAt), reader.timezone);

@@ -16,12 +16,12 @@ export interface MeetingReminderVars {
   durationMinutes: number;
   /** True for the pair's first meeting. */
   first: boolean;
-  links: { held: string; skipped: string; reschedule?: string; goal?: string };
+  links: { held: string; skipped: string; reschedule?: string; goal?: string; calendar?: string };
 }
 
 export const meetingReminderEmail = {
   name: 'meeting-reminder',
-  version: 2,
+  version: 3,
   render: (v: MeetingReminderVars): RenderedEmail => {
     const subject = `${v.first ? 'Your first meeting' : 'Your next meeting'} with ${v.otherFirstName}: ${v.when}`;
     const blocks: Block[] = [
@@ -34,6 +34,15 @@ export const meetingReminderEmail = {
         : `If that time no longer works, just let ${v.otherFirstName} know at ${v.otherEmail} and agree another one.`,
       ...(v.links.reschedule
         ? [{ small: 'Need another time?', link: { label: 'Reschedule', url: v.links.reschedule } }]
+        : []),
+      // The invite as a link too: it survives a digest, and mail apps that hide invites.
+      ...(v.links.calendar
+        ? [
+            {
+              small: 'Not in your calendar?',
+              link: { label: 'Add it to your calendar', url: v.links.calendar },
+            },
+          ]
         : []),
       'Afterwards, one click tells us how it went, so we can cheer you on:',
       { small: 'We met:', link: { label: 'Yes, we met', url: v.links.held } },

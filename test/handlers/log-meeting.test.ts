@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import ICAL from 'ical.js';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/log-meeting/handler';
 import { issueToken } from '../../shared/adapters/tokens';
@@ -680,5 +681,50 @@ describe('log-meeting logging, at DEBUG level', () => {
       expect(line).not.toContain(token.split('.')[1]);
       expect(line).not.toMatch(/token=/);
     }
+  });
+});
+
+describe('log-meeting: the meeting’s invite from "Add it to your calendar"', () => {
+  const download = (token: string, now = REMINDED) =>
+    invoke(
+      httpEvent({
+        method: 'GET',
+        routeKey: 'GET /v1/meetings/invite.ics',
+        path: '/v1/meetings/invite.ics',
+        query: { token },
+        headers: { accept: HTML },
+        now,
+      }),
+    );
+
+  it('answers the invite as it stands: its time, and the UID and SEQUENCE the emailed one had', async () => {
+    ddb.on(GetCommand, { Key: meetingKey }).resolves({ Item: meeting({ sequence: 2 }) });
+
+    const response = await download(tokenFor());
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers?.['content-type']).toBe('text/calendar; charset=utf-8; method=REQUEST');
+    expect(response.headers?.['content-disposition']).toBe('attachment; filename="meeting.ics"');
+    const [, properties = []] = ICAL.parse(String(response.body)) as [
+      string,
+      [string, unknown, string, string][],
+    ];
+    expect(properties.find(([name]) => name === 'method')?.[3]).toBe('REQUEST');
+    const event = new ICAL.Component(ICAL.parse(String(response.body))).getFirstSubcomponent('vevent');
+    expect(event?.getFirstPropertyValue('uid')).toBe(`${MEETING_ID}@kindred`);
+    expect(event?.getFirstPropertyValue('sequence')).toBe(2);
+    expect((event?.getFirstPropertyValue('dtstart') as ICAL.Time).toJSDate().toISOString()).toBe(STARTS_AT);
+    expect(writes()).toStrictEqual([]);
+  });
+
+  it('answers 410 once the meeting was logged, and 400 for a forged link, changing nothing', async () => {
+    ddb.on(GetCommand, { Key: meetingKey }).resolves({ Item: meeting({ status: 'held' }) });
+
+    const logged = await download(tokenFor());
+    const forged = await download(tokenFor({ secret: 'not-the-secret' }));
+
+    expect(logged.statusCode).toBe(410);
+    expect(forged.statusCode).toBe(400);
+    expect(writes()).toStrictEqual([]);
   });
 });

@@ -150,6 +150,11 @@ describe('a pair’s meetings over the weeks (local runtime)', () => {
         sequence: 0,
       });
       expect(invite.start).toBe(startsAt);
+      // "Add it to your calendar" answers the very same event, for a calendar that lacks the invite.
+      const added = /Add it to your calendar: (\S+)/.exec(reminder.text)?.[1] ?? '';
+      const download = await fetch(added);
+      expect(download.headers.get('content-type')).toMatch(/^text\/calendar/);
+      expect(parseInvite(await download.text())).toStrictEqual(invite);
     }
     // The next meeting was planned as this one fell due, a week on at the same London time.
     expect((await eventsOf('MeetingDue')).length).toBe(1);
