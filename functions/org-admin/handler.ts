@@ -9,11 +9,11 @@ import { tableDefinition } from '../../shared/data/table';
 import { endMatch } from '../../shared/domain/matching';
 import type { Program } from '../../shared/domain/organisation';
 import {
+  AlertsQuery,
   MatchEnding,
   MatchesQuery,
   MatchPath,
   OrgPath,
-  PageQuery,
   ParticipantsQuery,
   ProgramChange,
   ProgramPath,
@@ -129,8 +129,7 @@ const endOne = httpHandler({ path: MatchPath, body: MatchEnding }, async ({ path
 });
 
 /** Ratings with crisis language (safeguarding) or that made low ones in a row (the coordinator's). */
-const listAlerts = httpHandler({ path: OrgPath, query: PageQuery }, async ({ path, query: q, event }) => {
-  const { orgId } = requireOrgKey(event, path.orgId);
+const feedbackAlerts = async (orgId: string, q: { limit: number; cursor?: string }) => {
   const page = await query({
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     FilterExpression: 'attribute_exists(feedbackId) AND (concern = :yes OR lowInARow = :yes)',
@@ -153,7 +152,40 @@ const listAlerts = httpHandler({ path: OrgPath, query: PageQuery }, async ({ pat
     alerted: f.alerted === true,
     givenAt: f.givenAt,
   }));
-  return { status: 200, body: { items, ...(page.next ? { next: page.next } : {}) } };
+  return { items, next: page.next };
+};
+
+/** Mentors paused because nobody answered their pair's "still meeting?": they wait for the coordinator. */
+const checkInAlerts = async (orgId: string, q: { limit: number; cursor?: string }) => {
+  const page = await query({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    FilterExpression: 'matching.paused.reason = :reason',
+    ExpressionAttributeValues: {
+      ':pk': orgPk(orgId),
+      ':prefix': 'PARTICIPANT#',
+      ':reason': 'unanswered-check-in',
+    },
+    Limit: q.limit,
+    ExclusiveStartKey: decodeCursor(
+      q.cursor,
+      (k) => k.pk === orgPk(orgId) && k.sk?.startsWith('PARTICIPANT#') === true,
+    ),
+  });
+  const items = page.items.map((p) => ({
+    kind: 'unanswered-check-in',
+    participantId: p.participantId,
+    programId: p.programId,
+    matchId: p.matching.paused.matchId,
+    pausedAt: p.matching.paused.at,
+  }));
+  return { items, next: page.next };
+};
+
+const listAlerts = httpHandler({ path: OrgPath, query: AlertsQuery }, async ({ path, query: q, event }) => {
+  const { orgId } = requireOrgKey(event, path.orgId);
+  const page =
+    q.kind === 'unanswered-check-in' ? await checkInAlerts(orgId, q) : await feedbackAlerts(orgId, q);
+  return { status: 200, body: { items: page.items, ...(page.next ? { next: page.next } : {}) } };
 });
 
 const summary = (program: Program) => ({

@@ -28,7 +28,12 @@ export const MatchesQuery = z.strictObject({
   cursor: Cursor.optional(),
 });
 
-export const PageQuery = z.strictObject({ limit: Limit, cursor: Cursor.optional() });
+export const AlertsQuery = z.strictObject({
+  /** Flagged feedback (the default), or mentors paused because nobody answered a "still meeting?" check-in. */
+  kind: z.enum(['feedback', 'unanswered-check-in']).default('feedback'),
+  limit: Limit,
+  cursor: Cursor.optional(),
+});
 
 export const ParticipantSummary = z.object({
   participantId: z.string(),
@@ -65,6 +70,15 @@ export const Alert = z.object({
   comment: z.string().optional(),
   alerted: z.boolean(),
   givenAt: z.string(),
+});
+
+/** A mentor paused after an unanswered "still meeting?": matched with nobody new until they confirm. */
+export const CheckInAlert = z.object({
+  kind: z.literal('unanswered-check-in'),
+  participantId: z.string(),
+  programId: z.string(),
+  matchId: z.string(),
+  pausedAt: z.string(),
 });
 
 export const ProgramSummary = z.object({

@@ -4,12 +4,13 @@ import { SignupRequest } from '../domain/participant';
 import { MatchingSettings } from '../matching/settings';
 import {
   Alert,
+  AlertsQuery,
+  CheckInAlert,
   ErasureResult,
   GroupClosing,
   MatchEnding,
   MatchesQuery,
   MatchSummary,
-  PageQuery,
   ParticipantSummary,
   ParticipantsQuery,
   ProgramChange,
@@ -52,9 +53,10 @@ const described: Record<string, Described> = {
     response: z.object({ matchId: z.string(), status: z.literal('ended'), ended: MatchSummary.shape.ended }),
   },
   'GET /v1/admin/orgs/{orgId}/alerts': {
-    summary: 'Flagged feedback: crisis language (safeguarding) and low ratings in a row',
-    query: PageQuery,
-    response: page(Alert),
+    summary:
+      'Alerts: flagged feedback (crisis language, low ratings in a row), or with ?kind=unanswered-check-in the mentors paused after an unanswered "still meeting?"',
+    query: AlertsQuery,
+    response: page(z.union([Alert, CheckInAlert])),
   },
   'GET /v1/admin/orgs/{orgId}/programs': {
     summary: 'The organisation\u2019s programs and groups',

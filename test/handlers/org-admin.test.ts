@@ -88,6 +88,42 @@ describe('org-admin', () => {
     expect(query?.args[0].input.FilterExpression).toContain('concern');
   });
 
+  it('lists mentors paused after an unanswered check-in with ?kind=unanswered-check-in, and refuses other kinds', async () => {
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        {
+          pk,
+          sk: 'PARTICIPANT#m1',
+          participantId: 'm1',
+          programId: 'youth-mentoring',
+          name: 'Not listed',
+          matching: {
+            paused: { reason: 'unanswered-check-in', at: '2026-11-01T09:00:00.000Z', matchId: 'x1' },
+          },
+        },
+      ],
+    });
+
+    const { status, body } = await alerts({ orgId: ORG_ID, query: { kind: 'unanswered-check-in' } });
+    const unknown = await alerts({ orgId: ORG_ID, query: { kind: 'everything' } });
+
+    expect(status).toBe(200);
+    expect(body.items).toStrictEqual([
+      {
+        kind: 'unanswered-check-in',
+        participantId: 'm1',
+        programId: 'youth-mentoring',
+        matchId: 'x1',
+        pausedAt: '2026-11-01T09:00:00.000Z',
+      },
+    ]);
+    const [query] = ddb.commandCalls(QueryCommand);
+    expect(query?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':prefix': 'PARTICIPANT#' });
+    expect(query?.args[0].input.FilterExpression).toBe('matching.paused.reason = :reason');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].pointer).toBe('/kind');
+  });
+
   it('answers 401 with WWW-Authenticate when the authorizer found no key, before reading anything', async () => {
     const { status, headers, body } = await alerts();
 

@@ -157,6 +157,19 @@ describe('check-ins for drifting pairs (local runtime)', () => {
     const [paused] = await eventsOf('MatchingPaused');
     expect(paused?.detail).toMatchObject({ participantId: alerts[0]?.detail.participantId });
     expect(await eventsOf('MatchingPaused')).toHaveLength(1);
+    // The coordinator's tools see it too, through the admin API.
+    const listed = await local.admin('GET', ORG, 'alerts?kind=unanswered-check-in');
+    expect(await listed.json()).toStrictEqual({
+      items: [
+        {
+          kind: 'unanswered-check-in',
+          participantId: paused?.detail.participantId,
+          programId: expect.any(String),
+          matchId: matchOf.ignores,
+          pausedAt: expect.any(String),
+        },
+      ],
+    });
 
     const alert = await eventually(async () =>
       (await emailsTo(COORDINATOR)).find((e) => /drifted apart/.test(e.subject)),
