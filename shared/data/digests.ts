@@ -10,7 +10,7 @@ import {
 import { dueSortKey, hourBucket } from '../domain/due-work';
 import type { EmailCategory } from '../domain/nudge-policy';
 import type { DigestAction } from '../email/digest-templates';
-import type { DeferralRequirements } from './deferrals';
+import { type DeferralRequirements, deferralId } from './deferrals';
 import { DAY_SECONDS, epochSeconds, keys } from './keys';
 import { withConflictRetry } from './transactions';
 
@@ -70,7 +70,7 @@ export const MAX_DIGEST_ENTRIES = 50;
 const REMEMBER_SECONDS = 35 * DAY_SECONDS;
 
 /** An entry's name in a digest's map: a digest of the email's key (which may be long or hold colons). */
-export const foldId = (emailKey: string) => createHash('sha256').update(emailKey).digest('hex').slice(0, 40);
+export const foldId = deferralId;
 
 const digestIdOf = (participantId: string, ledgerVersion: number) =>
   createHash('sha256').update(`${participantId}:digest:${ledgerVersion}`).digest('hex').slice(0, 40);

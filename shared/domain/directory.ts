@@ -513,9 +513,11 @@ export const refreshOrganisation = async (deps: DirectoryDeps, org: Organisation
     ...org.programs.map((p) => p.programId),
     ...(await deps.directory.entriesOf(org.orgId)),
   ]);
+  // The organisation is in hand: its entries are worked out from it, not from one more read of it each.
+  const withOrg: DirectoryDeps = { ...deps, organisations: { get: async () => org } };
   const changes: Partial<Record<RefreshOutcome, number>> = {};
   for (const entryId of ids) {
-    const outcome = await refreshEntry(deps, { orgId: org.orgId, entryId }, now);
+    const outcome = await refreshEntry(withOrg, { orgId: org.orgId, entryId }, now);
     changes[outcome] = (changes[outcome] ?? 0) + 1;
   }
   return changes;

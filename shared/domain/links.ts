@@ -49,7 +49,7 @@ export const GOAL_PURPOSE = 'goal';
 /** "Your data" in every nudge: a page to ask for an export or for erasure; the subject is the participant's id. */
 export const DATA_RIGHTS_PURPOSE = 'data-rights';
 /** Lasts as long as the unsubscribe link beside it. */
-export const DATA_RIGHTS_LINK_TTL_SECONDS = 400 * 24 * 3600;
+export const DATA_RIGHTS_LINK_TTL_SECONDS = UNSUBSCRIBE_LINK_TTL_SECONDS;
 /** The download link of an export, emailed on request; the subject is the participant's id. */
 export const DATA_EXPORT_PURPOSE = 'data-export';
 /** Short: the download is the person's whole record. */

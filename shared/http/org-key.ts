@@ -20,13 +20,15 @@ export const unauthenticated = () =>
     { 'www-authenticate': 'Bearer realm="kindred"' },
   );
 
+const authorizerContext = (event: APIGatewayProxyEventV2) =>
+  (event.requestContext as { authorizer?: { lambda?: Partial<OrgKeyContext> } }).authorizer?.lambda;
+
 /**
  * The organisation the request's API key belongs to, which must be the one in the path. Another organisation's
  * path is answered exactly as an unknown organisation: a key never learns what else exists.
  */
 export const requireOrgKey = (event: APIGatewayProxyEventV2, pathOrgId: string) => {
-  const context = (event.requestContext as { authorizer?: { lambda?: Partial<OrgKeyContext> } }).authorizer
-    ?.lambda;
+  const context = authorizerContext(event);
   if (!context?.orgId) throw unauthenticated();
   if (context.orgId !== pathOrgId) throw problems.notFound('Organisation', '/orgId');
   return { orgId: context.orgId, keyId: context.keyId ?? '' };
@@ -41,8 +43,6 @@ type Route = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknow
 export const orgKeyRoute =
   (route: Route): Route =>
   async (event, context) => {
-    const key = (event.requestContext as { authorizer?: { lambda?: Partial<OrgKeyContext> } }).authorizer
-      ?.lambda;
-    if (!key?.orgId) return renderProblem(unauthenticated(), event.headers?.accept);
+    if (!authorizerContext(event)?.orgId) return renderProblem(unauthenticated(), event.headers?.accept);
     return route(event, context);
   };
