@@ -6,6 +6,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/create-signup/handler';
 import { fullSignup, ORG_ID, organisation, REQUEST_TIME } from '../fixtures/domain';
 import { httpEvent, lambdaContext } from '../helpers/events';
+import { captureOutput } from '../helpers/output';
 import { mockSecrets } from '../helpers/secrets';
 
 // The logger reads its level when the handler module loads, and resets to it on every warm invocation:
@@ -49,18 +50,7 @@ beforeEach(() => {
     .resolves({ Item: { pk: `ORG#${ORG_ID}`, sk: 'ORG', ...organisation } });
   ddb.on(PutCommand).resolves({});
 
-  output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      output.push(`${args.map(String).join(' ')}\n`);
-    });
-  }
+  output = captureOutput();
 });
 
 const logLines = () => output.join('').split('\n').filter(Boolean);

@@ -1,4 +1,3 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -13,10 +12,10 @@ import { handler } from '../../functions/data-rights/handler';
 import { issueToken } from '../../shared/adapters/tokens';
 import { ORG_ID, organisation, participant } from '../fixtures/domain';
 import { httpEvent, lambdaContext } from '../helpers/events';
+import { mockSecrets, TEST_SECRET } from '../helpers/secrets';
 
-const SECRET = 'kindred-test-signing-secret-4f9a';
 const ddb = mockClient(DynamoDBDocumentClient);
-const secrets = mockClient(SecretsManagerClient);
+const { secrets, serve } = mockSecrets();
 
 const SENT = new Date('2025-03-15T07:00:00.000Z');
 const CLICKED = new Date('2025-04-01T19:12:00.000Z');
@@ -29,7 +28,7 @@ const erasedKey = { pk, sk: `ERASED#${id}` };
 
 const tokenFor = (options: { purpose?: string; secret?: string; ttl?: number } = {}) =>
   issueToken(
-    options.secret ?? SECRET,
+    options.secret ?? TEST_SECRET,
     { purpose: options.purpose ?? 'data-rights', orgId: ORG_ID, subject: id },
     SENT,
     options.ttl ?? 400 * 86_400,
@@ -66,9 +65,7 @@ const transactions = () =>
 beforeEach(() => {
   ddb.reset();
   secrets.reset();
-  secrets
-    .on(GetSecretValueCommand, { SecretId: 'kindred-test/token-signing' })
-    .resolves({ SecretString: SECRET });
+  serve();
   ddb.on(GetCommand).resolves({});
   ddb.on(GetCommand, { Key: orgKey }).resolves({ Item: { ...orgKey, ...organisation } });
   ddb.on(GetCommand, { Key: participantKey }).resolves({ Item: { ...participantKey, ...person } });

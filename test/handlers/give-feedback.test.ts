@@ -17,6 +17,7 @@ import {
 import type { Match } from '../../shared/domain/match';
 import { ORG_ID, organisation, participant } from '../fixtures/domain';
 import { httpEvent, lambdaContext } from '../helpers/events';
+import { captureOutput } from '../helpers/output';
 import { mockSecrets, TEST_SECRET } from '../helpers/secrets';
 
 // DEBUG, so the logging tests see every line the function can write (the level is read at module load).
@@ -206,18 +207,7 @@ beforeEach(() => {
   }
   ddb.on(TransactWriteCommand).resolves({});
 
-  output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      output.push(`${args.map(String).join(' ')}\n`);
-    });
-  }
+  output = captureOutput();
 });
 
 describe('give-feedback: the page a rating link opens', () => {

@@ -11,6 +11,7 @@ import { LOG_MEETING_PURPOSE, linkSubject, RELATIONSHIP_LINK_TTL_SECONDS } from 
 import type { Match } from '../../shared/domain/match';
 import { ORG_ID, organisation, participant } from '../fixtures/domain';
 import { httpEvent, lambdaContext } from '../helpers/events';
+import { captureOutput } from '../helpers/output';
 import { mockSecrets, TEST_SECRET } from '../helpers/secrets';
 
 // DEBUG, so the logging test sees every line the function can write (the level is read at module load).
@@ -171,18 +172,7 @@ beforeEach(() => {
   }
   ddb.on(TransactWriteCommand).resolves({});
 
-  output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      output.push(`${args.map(String).join(' ')}\n`);
-    });
-  }
+  output = captureOutput();
 });
 
 describe('log-meeting: the page a "we met" / "we skipped" link opens', () => {

@@ -1,5 +1,5 @@
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/org-admin/handler';
@@ -12,20 +12,22 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const NOW = new Date('2026-11-26T03:00:00.000Z');
 const pk = `ORG#${ORG_ID}`;
 
-const withKey = (event: APIGatewayProxyEventV2, orgId: string) => {
-  (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: { orgId, keyId: 'k1' } };
-  return event;
-};
-
 const call = async (
   path: string,
   routeKey: string,
   pathParameters: Record<string, string>,
   options: { orgId?: string; query?: Record<string, string> } = {},
 ) => {
-  const event = httpEvent({ routeKey, path, pathParameters, query: options.query, now: NOW });
+  const event = httpEvent({
+    routeKey,
+    path,
+    pathParameters,
+    query: options.query,
+    now: NOW,
+    orgKey: options.orgId,
+  });
   const response = (await handler(
-    options.orgId === undefined ? event : withKey(event, options.orgId),
+    event,
     lambdaContext('kindred-test-org-admin'),
   )) as APIGatewayProxyStructuredResultV2;
   return {

@@ -16,6 +16,7 @@ import type { Match } from '../../shared/domain/match';
 import type { EventDetail } from '../../shared/events/catalogue';
 import { ORG_ID } from '../fixtures/domain';
 import { eventBridgeEvent, lambdaContext } from '../helpers/events';
+import { captureOutput } from '../helpers/output';
 
 vi.hoisted(() => {
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
@@ -145,18 +146,7 @@ beforeEach(() => {
     return {};
   });
 
-  output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      output.push(`${args.map(String).join(' ')}\n`);
-    });
-  }
+  output = captureOutput();
 });
 
 describe('record-milestones', () => {

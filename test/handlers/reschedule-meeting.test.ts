@@ -11,6 +11,7 @@ import type { Match } from '../../shared/domain/match';
 import { RESCHEDULE_LINK_TTL_SECONDS } from '../../shared/domain/meeting-moves';
 import { ORG_ID, organisation, participant } from '../fixtures/domain';
 import { httpEvent, lambdaContext } from '../helpers/events';
+import { captureOutput } from '../helpers/output';
 import { mockSecrets, TEST_SECRET } from '../helpers/secrets';
 
 // DEBUG, so the logging test sees every line the function can write (the level is read at module load).
@@ -169,18 +170,7 @@ beforeEach(() => {
   }
   ddb.on(TransactWriteCommand).resolves({});
 
-  output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      output.push(`${args.map(String).join(' ')}\n`);
-    });
-  }
+  output = captureOutput();
 });
 
 describe('reschedule-meeting: the page a "reschedule" link opens', () => {

@@ -29,6 +29,7 @@ import { prepareProfile, scorePair } from '../../shared/matching/score';
 import { defaultMatchingSettings } from '../../shared/matching/settings';
 import { ORG_ID, organisation, participant } from '../fixtures/domain';
 import { eventBridgeEvent, lambdaContext } from '../helpers/events';
+import { captureOutput } from '../helpers/output';
 import { mockSecrets, TEST_SECRET } from '../helpers/secrets';
 
 // The logger reads its level when the handler module loads: DEBUG, so every line the function can write is
@@ -291,18 +292,7 @@ beforeEach(() => {
   let sent = 0;
   ses.on(SendEmailCommand).callsFake(() => ({ MessageId: `ses-message-${++sent}` }));
 
-  output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      output.push(`${args.map(String).join(' ')}\n`);
-    });
-  }
+  output = captureOutput();
 });
 
 afterEach(() => {

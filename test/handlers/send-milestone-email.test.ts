@@ -19,6 +19,7 @@ import type { Match } from '../../shared/domain/match';
 import { type EventDetail, Milestone } from '../../shared/events/catalogue';
 import { ORG_ID, organisation, participant } from '../fixtures/domain';
 import { eventBridgeEvent, lambdaContext } from '../helpers/events';
+import { captureOutput } from '../helpers/output';
 import { mockSecrets, TEST_SECRET } from '../helpers/secrets';
 
 vi.hoisted(() => {
@@ -243,18 +244,7 @@ beforeEach(() => {
   let sent = 0;
   ses.on(SendEmailCommand).callsFake(() => ({ MessageId: `ses-message-${++sent}` }));
 
-  output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-  for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      output.push(`${args.map(String).join(' ')}\n`);
-    });
-  }
+  output = captureOutput();
 });
 
 afterEach(() => {

@@ -12,6 +12,7 @@ import {
   transientBounce,
 } from '../fixtures/ses-events';
 import { lambdaContext } from '../helpers/events';
+import { captureOutput } from '../helpers/output';
 import { mockSecrets, TEST_SECRET } from '../helpers/secrets';
 
 // Every line the function can write, at any level, is written and checked for the addresses.
@@ -52,13 +53,7 @@ beforeEach(() => {
   serve();
   ddb.on(TransactWriteCommand).resolves({});
   ddb.on(PutCommand).resolves({});
-  output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  output = captureOutput({ console: false });
 });
 
 describe('suppress-address', () => {

@@ -14,6 +14,7 @@ import { issueToken } from '../../shared/adapters/tokens';
 import { unsubscribeLink } from '../../shared/domain/unsubscribe';
 import { ORG_ID, organisation, participant } from '../fixtures/domain';
 import { httpEvent, lambdaContext } from '../helpers/events';
+import { captureOutput } from '../helpers/output';
 import { mockSecrets, TEST_SECRET } from '../helpers/secrets';
 
 // Every line the function can write, at any level, is written and checked for the person's address.
@@ -128,13 +129,7 @@ beforeEach(() => {
   ddb.on(TransactWriteCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
 
-  output = [];
-  const capture = (chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  output = captureOutput({ console: false });
 });
 
 const expectNoAddressLogged = () => {

@@ -22,11 +22,11 @@ afterAll(async () => {
 
 // biome-ignore lint/suspicious/noExplicitAny: problem bodies are read loosely here
 const body = async (response: Response): Promise<any> => response.json();
-const emailsTo = async (address: string) => (await local.outbox()).filter((e) => e.to === address);
-const eventsOf = async (type: string) => (await local.events()).filter((e) => e.detailType === type);
-const clockNow = async () => Date.parse((await local.json<{ now: string }>('/_local/clock')).now);
+const emailsTo = (address: string) => local.emailsTo(address);
+const eventsOf = (type: string) => local.eventsOf(type);
+const clockNow = () => local.clockNow();
 const advance = async (period: string) => {
-  await local.post('/_local/clock', { advance: period });
+  await local.advance(period);
   await local.settle();
 };
 

@@ -20,17 +20,10 @@ afterAll(async () => {
   await local?.stop();
 });
 
-const emailsTo = async (address: string) => (await local.outbox()).filter((e) => e.to === address);
-const eventsOf = async (type: string) => (await local.events()).filter((e) => e.detailType === type);
+const emailsTo = (address: string) => local.emailsTo(address);
+const eventsOf = (type: string) => local.eventsOf(type);
 const sessionsDue = async () => (await eventsOf('MeetingDue')).filter((e) => e.detail.groupId === GROUP);
-const advance = (period: string) => local.post('/_local/clock', { advance: period });
-const clockNow = async () => Date.parse((await local.json<{ now: string }>('/_local/clock')).now);
-
-const advanceTo = async (at: string, plusMinutes = 0) => {
-  const ms = Date.parse(at) + plusMinutes * 60_000 - (await clockNow());
-  if (ms > 0) await advance(`PT${Math.ceil(ms / 1000)}S`);
-  await local.settle();
-};
+const advance = (period: string) => local.advance(period);
 
 /** Moves the clock in steps until the group's `count`-th session has fallen due; its MeetingDue. */
 const untilSessionDue = async (count: number) => {
@@ -113,7 +106,7 @@ describe('a peer group’s sessions (local runtime)', () => {
       const email = await reminder(n);
       const held = attendLink(email.text, 'held');
       const token = new URL(held).searchParams.get('token') ?? '';
-      await advanceTo(due.detail.startsAt as string, 60);
+      await local.advanceTo(due.detail.startsAt as string, 60);
 
       // Act: the link opens a page that only asks; its button records
       const page = await fetch(held, { headers: { accept: 'text/html' } });
