@@ -134,9 +134,12 @@ export const planErasure = (person: Participant, items: readonly StoredItem[], n
       deletes.push({ pk, sk });
       continue;
     }
-    if (sk.startsWith('RECIPIENT#') && sk.includes('#DIGEST#') && Array.isArray(item.entries)) {
-      const entries = item.entries.filter((entry) => !mentions(entry, person));
-      if (entries.length !== item.entries.length) rewrites.push({ ...item, entries });
+    // A digest keeps its entries as a map by fold id (shared/data/digests.ts).
+    if (sk.startsWith('RECIPIENT#') && sk.includes('#DIGEST#') && isMap(item.entries)) {
+      const kept = Object.entries(item.entries).filter(([, entry]) => !mentions(entry, person));
+      if (kept.length !== Object.keys(item.entries).length) {
+        rewrites.push({ ...item, entries: Object.fromEntries(kept) });
+      }
     }
   }
   const matched = matchIds.size > 0 || (person.matching?.endedWith.length ?? 0) > 0;
@@ -155,6 +158,9 @@ export const planErasure = (person: Participant, items: readonly StoredItem[], n
     },
   };
 };
+
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A match keeps both ids (the other person's history) but not what the mentee wrote about themselves. */
 const withoutTheirWords = (item: StoredItem): StoredItem => {

@@ -23,7 +23,7 @@ describe('planErasure', () => {
       item('EMAIL#hash-of-ada', { participantId: 'p-ada' }),
       item('POOL#youth-mentoring#mentee#p-ada'),
       item('RECIPIENT#p-ada', { participantId: 'p-ada' }),
-      item('RECIPIENT#p-ada#DIGEST#d1', { participantId: 'p-ada', entries: [] }),
+      item('RECIPIENT#p-ada#DIGEST#d1', { participantId: 'p-ada', entries: {} }),
       item('FEEDBACK#m1#p-ada#MEETING#m1-1', { rating: 2, comment: 'It was hard' }),
       item('FEEDBACK#m1#p-ada#HISTORY', { participantId: 'p-ada', ratings: [2] }),
       item('MILESTONE#p-ada#goal-reached', { reachedAt: '2025-02-01T00:00:00.000Z' }),
@@ -96,7 +96,8 @@ describe('planErasure', () => {
     });
     const digest = item('RECIPIENT#p-grace#DIGEST#d9', {
       participantId: 'p-grace',
-      entries: [{ subject: 'How was your meeting with Ada?' }, { subject: 'Your milestone' }],
+      // As shared/data/digests.ts stores them: a map by fold id.
+      entries: { f1: { subject: 'How was your meeting with Ada?' }, f2: { subject: 'Your milestone' } },
     });
 
     // Act
@@ -104,6 +105,6 @@ describe('planErasure', () => {
 
     // Assess
     expect(plan.deletes).toStrictEqual([{ pk: PK, sk: 'DEFERRED#x' }]);
-    expect(plan.rewrites).toStrictEqual([{ ...digest, entries: [{ subject: 'Your milestone' }] }]);
+    expect(plan.rewrites).toStrictEqual([{ ...digest, entries: { f2: { subject: 'Your milestone' } } }]);
   });
 });
