@@ -11,7 +11,7 @@ import { build } from 'esbuild';
  */
 
 export const EMBED_BUDGET_GZIP_BYTES = 15 * 1024;
-export const WEB_DIST = resolve(import.meta.dirname, 'dist');
+const WEB_DIST = resolve(import.meta.dirname, 'dist');
 
 export const buildEmbed = async (outDir = WEB_DIST) => {
   const result = await build({

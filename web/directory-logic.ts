@@ -1,4 +1,5 @@
 import type { publicListing } from '../shared/domain/directory';
+import { sentence } from './form-logic';
 
 /**
  * The directory widget's words and queries, free of the DOM so unit tests run them in Node. The API
@@ -47,8 +48,7 @@ export const FORMATS: [string, string][] = [
   ['hybrid', 'Online and in person'],
 ];
 
-export const formatName = (format: string | undefined) =>
-  FORMATS.find(([value]) => value === format)?.[1] ?? format;
+const formatName = (format: string | undefined) => FORMATS.find(([value]) => value === format)?.[1] ?? format;
 
 /** A language's name in the reader's language (`pt-BR` -> "Brazilian Portuguese"), or its code. */
 export const languageName = (code: string, locale?: string) => {
@@ -130,8 +130,6 @@ export const FILTER_LABELS: Record<FilterName, string> = {
   language: 'Language',
   openSeats: 'Only with open seats',
 };
-
-const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
  * A failed request in words: the filters a 422 names (by their pointer), and the rest as one message.

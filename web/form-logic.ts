@@ -66,7 +66,7 @@ const LINK_LIKE = /:\/\/|www\.|\.\p{L}{2,}/iu;
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
-export const isTimeZone = (zone: string) => {
+const isTimeZone = (zone: string) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
     return zone.includes('/') || zone === 'UTC';
@@ -225,7 +225,7 @@ export const problemErrors = (status: number, problem: unknown): Errors => {
   };
 };
 
-const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+export const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 // Colour: WCAG 2.1 relative luminance and contrast ratio.
 

@@ -95,7 +95,7 @@ type Outcome = { replayed: true } | { replayed: false; why: string };
 const ADDRESS = /[^\s@]+@[^\s@]+/g;
 
 /** A short, single-line cut of an error, any address-like word masked: error texts are not ours to print. */
-export const shortError = (text: string) => {
+const shortError = (text: string) => {
   const line = text.replace(ADDRESS, '[address]').replace(/\s+/g, ' ').trim();
   return line.length > ERROR_WIDTH ? `${line.slice(0, ERROR_WIDTH - 1)}\u2026` : line;
 };

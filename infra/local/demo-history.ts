@@ -39,7 +39,7 @@ import { parseMatchingSettings } from '../../shared/matching/settings';
  * the stores write. No outbox or due-work items: nothing is emailed or announced about the past.
  */
 
-export const DEMO_HISTORY_ORG = 'demo-university';
+const DEMO_HISTORY_ORG = 'demo-university';
 
 export const careerMentoring: MentoringProgram = {
   programId: 'career-mentoring',
@@ -213,13 +213,14 @@ const emailOf = (name: string) =>
     .replace(/[^a-z]+/g, '.')}@example.org`;
 
 /** The history's items for an organisation, dated back from `now`; `secret` keys the address claims. */
-export const demoHistoryItems = (orgId: string, now: Date, secret: string): Item[] => {
+const demoHistoryItems = (orgId: string, now: Date, secret: string): Item[] => {
   const programId = careerMentoring.programId;
   const settings = parseMatchingSettings(careerMentoring.matching);
   const meetingSettings = parseMeetingSettings(careerMentoring.meetings);
   const daysAgo = (days: number) => DateTime.fromJSDate(now, { zone: 'utc' }).minus({ days });
   const iso = (at: DateTime) => at.toISO({ suppressMilliseconds: true }) as string;
   const items: Item[] = [];
+  const erased = new Set(demoPeople.filter((p) => p.erased).map((p) => p.id));
 
   const participants = new Map<string, Participant>();
   for (const p of demoPeople) {
@@ -295,7 +296,7 @@ export const demoHistoryItems = (orgId: string, now: Date, secret: string): Item
     const mentor = participant(pair.mentorId);
     const mentee = participant(pair.menteeId);
     const matchedAt = daysAgo(pair.matchedDaysAgo);
-    const endsAt = pair.ended ? daysAgo(pair.ended.daysAgo) : DateTime.fromJSDate(now, { zone: 'utc' });
+    const endsAt = daysAgo(pair.ended?.daysAgo ?? 0);
     const week = iso(matchedAt).slice(0, 10);
     const explanation = scorePair(
       prepareProfile(matchProfileOf(mentor), week),
@@ -311,7 +312,7 @@ export const demoHistoryItems = (orgId: string, now: Date, secret: string): Item
     const first = (starts[0] ?? matchedAt).setZone(TIMEZONE);
     const ended: Match['ended'] = pair.ended
       ? {
-          at: iso(daysAgo(pair.ended.daysAgo)),
+          at: iso(endsAt),
           reason: pair.ended.reason,
           endedBy: pair.ended.endedBy,
           rejoining: defaultRejoining(pair.ended.reason, pair.ended.endedBy),
@@ -325,7 +326,15 @@ export const demoHistoryItems = (orgId: string, now: Date, secret: string): Item
       menteeId: mentee.participantId,
       status: ended ? 'ended' : 'active',
       score: Math.round(explanation.score * 100) / 100,
-      explanation,
+      // What erasure leaves on a match: the ids, without the erased person's words.
+      explanation:
+        erased.has(mentor.participantId) || erased.has(mentee.participantId)
+          ? {
+              ...explanation,
+              shared: { experiences: [], interests: [], goals: [] },
+              overlap: { ...explanation.overlap, windows: [] },
+            }
+          : explanation,
       madeBy: 'rolling',
       createdAt: iso(matchedAt),
       ...(ended ? { ended } : {}),
@@ -385,7 +394,7 @@ export const demoHistoryItems = (orgId: string, now: Date, secret: string): Item
       const given = (pair.ratings ?? []).filter((r) => r.by === role).sort((a, b) => a.seq - b.seq);
       if (given.length === 0) continue;
       // An erased person's ratings live on in their tombstone only.
-      if (demoPeople.find((p) => p.id === by.participantId)?.erased) {
+      if (erased.has(by.participantId)) {
         ratingsBy.set(
           by.participantId,
           given.map((r) => r.rating),
@@ -430,7 +439,7 @@ export const demoHistoryItems = (orgId: string, now: Date, secret: string): Item
   for (const p of demoPeople) {
     const stored = participant(p.id);
     if (p.erased) {
-      // What erasure leaves: the tombstone, and the person's ids on shared items without their words.
+      // What erasure leaves of the person: the tombstone.
       const matchIds = demoPairs.filter((pair) => pair.mentorId === p.id || pair.menteeId === p.id);
       const erasedAt = Math.min(...matchIds.map((pair) => pair.ended?.daysAgo ?? 0));
       const tombstone: Tombstone = {
@@ -444,16 +453,6 @@ export const demoHistoryItems = (orgId: string, now: Date, secret: string): Item
         erasedOn: iso(daysAgo(erasedAt)).slice(0, 10),
       };
       items.push({ ...keys.erased(orgId, p.id), programId, tombstone });
-      for (const item of items) {
-        if (item.sk.startsWith('MATCH#') && (item.mentorId === p.id || item.menteeId === p.id)) {
-          const explanation = item.explanation as Match['explanation'];
-          item.explanation = {
-            ...explanation,
-            shared: { experiences: [], interests: [], goals: [] },
-            overlap: { ...explanation.overlap, windows: [] },
-          };
-        }
-      }
       continue;
     }
     const claim = keys.emailClaim(orgId, emailPseudonym(secret, stored.email));

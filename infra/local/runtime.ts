@@ -165,7 +165,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
     };
     const dynamodb = new DynamoDBClient(sdk);
     await ensureTable(dynamodb, TABLE_NAME);
-    const organisations = dynamoOrganisations(DynamoDBDocumentClient.from(dynamodb), TABLE_NAME);
+    // The stores' own marshalling (shared/adapters/aws.ts): absent optional fields are left out.
+    const documents = DynamoDBDocumentClient.from(dynamodb, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const organisations = dynamoOrganisations(documents, TABLE_NAME);
     // The demo site's origin (its port may differ run to run) is one the demo organisations allow.
     const demoPort = await portOr(options.ports?.demo);
     const demoOrigin = `http://127.0.0.1:${demoPort}`;
@@ -222,10 +226,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}) => {
     });
     clockNow = clock.now;
     if (options.demoHistory) {
-      // The stores' own marshalling (shared/adapters/aws.ts): absent optional fields are left out.
-      const documents = DynamoDBDocumentClient.from(dynamodb, {
-        marshallOptions: { removeUndefinedValues: true },
-      });
       await seedDemoHistory(documents, TABLE_NAME, {
         now: clock.now(),
         secret: secret.get().tokenSigning,
