@@ -15,7 +15,7 @@ import { ConfigurationError, readSettings, type Settings } from './settings';
  * (subscribe an address to the alarm topic; optional). infra/settings.ts validates them all first.
  */
 
-export { ConfigurationError, readSettings, type Settings } from './settings';
+export { ConfigurationError } from './settings';
 
 export interface BuildOptions {
   /** Cloud assembly directory (default: CDK's, cdk.out under the CLI, a temporary one in-process). */

@@ -2,9 +2,9 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { documents } from '../../shared/adapters/aws';
 import { emailHasher, platformSecret } from '../../shared/adapters/email-hash';
-import { idempotentEmailSender } from '../../shared/adapters/email-sender';
+import { lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
 import { matchingDeps } from '../../shared/adapters/matching-deps';
-import { lambdaNudgeSender, outcomeFields } from '../../shared/adapters/nudge-sender';
+import { outcomeFields } from '../../shared/adapters/nudge-sender';
 import { readEnv } from '../../shared/config';
 import { dynamoDataExportSource, dynamoErasure } from '../../shared/data/erasure';
 import { dynamoGroups } from '../../shared/data/groups';
@@ -30,13 +30,7 @@ import { orgKeyRoute, requireOrgKey } from '../../shared/http/org-key';
 import { Problem } from '../../shared/http/problem';
 import { httpHandler, logger } from '../../shared/middleware';
 
-const env = readEnv([
-  'TABLE_NAME',
-  'TOKEN_SECRET_ID',
-  'EMAIL_FROM',
-  'EMAIL_CONFIGURATION_SET',
-  'PUBLIC_API_URL',
-]);
+const env = readEnv(MAILER_ENV);
 const matching = matchingDeps(env.TABLE_NAME);
 const participants = dynamoParticipants(documents, env.TABLE_NAME, emailHasher(env.TOKEN_SECRET_ID));
 const deps = {
@@ -46,12 +40,7 @@ const deps = {
   erasure: dynamoErasure(documents, env.TABLE_NAME),
 };
 const exportDeps = { source: dynamoDataExportSource(documents, env.TABLE_NAME), participants };
-const emails = idempotentEmailSender({
-  tableName: env.TABLE_NAME,
-  from: env.EMAIL_FROM,
-  configurationSet: env.EMAIL_CONFIGURATION_SET,
-});
-const nudges = lambdaNudgeSender(env, emails);
+const { emails, nudges } = lambdaMailer(env);
 
 /**
  * A person's data rights: the "Your data" page from every email (an export by email, or erasure), the export's

@@ -61,20 +61,25 @@ const feedbackClaims = async (token: string, now: Date): Promise<FeedbackClaims>
   return { orgId, meetingId: subject.relationshipId, participantId: subject.participantId };
 };
 
-/** The person the link names, the other of the pair (by first name) and the organisation. */
+/** The person the link names: one no longer on record (erased) sees and records nothing. */
+const personOf = async (claims: FeedbackClaims) => {
+  const person = await matching.participant(claims.orgId, claims.participantId);
+  if (!person) throw feedbackMeetingNotFound();
+  return person;
+};
+
+/** The other of the pair (by first name) and the organisation. */
 const pageContext = async (claims: FeedbackClaims, rateable: RateableMeeting) => {
-  const [person, other, org] = await Promise.all([
-    matching.participant(claims.orgId, claims.participantId),
+  const [other, org] = await Promise.all([
     matching.participant(claims.orgId, rateable.otherId),
     organisations.get(claims.orgId),
   ]);
-  if (!person) throw feedbackMeetingNotFound();
   const otherFirstName = other
     ? firstName(other.name)
     : rateable.role === 'mentee'
       ? 'your mentor'
       : 'your mentee';
-  return { person, otherFirstName, org };
+  return { otherFirstName, org };
 };
 
 /** The link that asks for a new match of this person in this match (the rematch page asks before it acts). */
@@ -94,7 +99,10 @@ const showForm = httpHandler(
   async ({ query, now, event }) => {
     const claims = await feedbackClaims(query.token, now);
     const rateable = await rateableMeeting(deps, claims);
-    const { person, otherFirstName, org } = await pageContext(claims, rateable);
+    const [person, { otherFirstName, org }] = await Promise.all([
+      personOf(claims),
+      pageContext(claims, rateable),
+    ]);
     return {
       status: 200,
       headers: LINK_PAGE_HEADERS,
@@ -121,8 +129,7 @@ const record = httpHandler(
   },
   async ({ body, now, headers }) => {
     const claims = await feedbackClaims(body.token, now);
-    // A link of someone no longer on record (erased) records nothing.
-    if (!(await matching.participant(claims.orgId, claims.participantId))) throw feedbackMeetingNotFound();
+    await personOf(claims);
     const outcome = await giveFeedback(deps, claims, { rating: body.rating, comment: body.comment }, now);
     const { match } = outcome;
     // Ids and outcomes only: the comment is never logged.

@@ -158,19 +158,11 @@ const ATTENDANCE_CHOICES = [
   { value: 'skipped', label: 'I can’t make it (or couldn’t)' },
 ] as const;
 
-/** The member the link names, the group, and how a time reads for them. */
-const attendeeOf = async (claims: AttendanceClaims, groupId: string) => {
-  const [person, org] = await Promise.all([
-    matching.participant(claims.orgId, claims.participantId),
-    organisations.get(claims.orgId),
-  ]);
+/** The member the link names, and how a time reads for them (in their own zone). */
+const attendeeOf = async (claims: AttendanceClaims) => {
+  const person = await matching.participant(claims.orgId, claims.participantId);
   if (!person) throw sessionNotFound();
-  const group = peerGroupOf(org, groupId);
-  return {
-    org,
-    groupName: group?.name ?? 'your group',
-    describe: (at: Date) => describeMeetingTime(at, person.timezone),
-  };
+  return (at: Date) => describeMeetingTime(at, person.timezone);
 };
 
 const showAttendanceForm = httpHandler(
@@ -178,10 +170,9 @@ const showAttendanceForm = httpHandler(
   async ({ query, now, event }) => {
     const claims = await meetingLinkClaims(query.token, now, ATTEND_SESSION_PURPOSE);
     const clicked = query.status ?? 'held';
-    const session = await attendanceDeps.sessions.session(claims.orgId, claims.meetingId);
-    if (!session) throw sessionNotFound();
-    const { org, groupName, describe } = await attendeeOf(claims, session.groupId);
-    await attendableSession(attendanceDeps, claims, clicked, now, describe);
+    const [describe, org] = await Promise.all([attendeeOf(claims), organisations.get(claims.orgId)]);
+    const { session } = await attendableSession(attendanceDeps, claims, clicked, now, describe);
+    const groupName = peerGroupOf(org, session.groupId)?.name ?? 'your group';
     return {
       status: 200,
       headers: LINK_PAGE_HEADERS,
@@ -209,10 +200,8 @@ const confirmAttendance = httpHandler(
   { body: z.strictObject({ token: LinkToken, status: AttendanceAnswer }), form: true },
   async ({ body, now, headers }) => {
     const claims = await meetingLinkClaims(body.token, now, ATTEND_SESSION_PURPOSE);
-    const session = await attendanceDeps.sessions.session(claims.orgId, claims.meetingId);
-    if (!session) throw sessionNotFound();
-    const { describe } = await attendeeOf(claims, session.groupId);
-    await recordAttendance(attendanceDeps, claims, body.status, now, describe);
+    const describe = await attendeeOf(claims);
+    const { session } = await recordAttendance(attendanceDeps, claims, body.status, now, describe);
     logger.info('attendance recorded', {
       orgId: claims.orgId,
       meetingId: claims.meetingId,
@@ -244,7 +233,6 @@ const confirmAttendance = httpHandler(
   },
 );
 
-/** GET shows the question; POST (the person's button press) records the answer. */
 /**
  * "Add it to your calendar" from a reminder: the meeting's invite as it stands now, for a calendar that lacks it
  * (say the reminder was folded into a digest). Same UID and SEQUENCE as the emailed invite, so nothing doubles.
@@ -284,6 +272,7 @@ const downloadInvite = httpHandler({ query: z.object({ token: LinkToken }) }, as
   };
 });
 
+/** GET shows the question; POST (the person's button press) records the answer. */
 export const handler = (event: APIGatewayProxyEventV2, context: Context) => {
   const post = event.requestContext.http.method === 'POST';
   if (event.rawPath.endsWith('/v1/meetings/invite.ics')) return downloadInvite(event, context);

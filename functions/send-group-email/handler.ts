@@ -2,10 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
-import { platformSecret } from '../../shared/adapters/email-hash';
-import { lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
+import { eventLinkSigner, lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
 import { outcomeFields } from '../../shared/adapters/nudge-sender';
-import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoGroups } from '../../shared/data/groups';
 import { dynamoOrganisations } from '../../shared/data/organisations';
@@ -54,22 +52,17 @@ export const handler = middy()
     }
 
     // Signed at the event's time, so a redelivery renders the very same link.
-    const secret = await platformSecret(env.TOKEN_SECRET_ID);
-    const token = issueToken(
-      secret,
-      {
-        purpose: LEAVE_GROUP_PURPOSE,
-        orgId: detail.orgId,
-        subject: linkSubject(detail.groupId, detail.participantId),
-      },
-      new Date(detail.occurredAt),
+    const sign = await eventLinkSigner(env.TOKEN_SECRET_ID, detail.orgId, detail.occurredAt);
+    const token = sign(
+      LEAVE_GROUP_PURPOSE,
+      linkSubject(detail.groupId, detail.participantId),
       RELATIONSHIP_LINK_TTL_SECONDS,
     );
     const vars = {
       brand: { orgName: org.name, colour: org.branding?.colour },
       firstName: firstName(participant.name),
       groupName: group.name,
-      leaveLink: `${env.PUBLIC_API_URL.replace(/\/$/, '')}/v1/groups/leave?token=${encodeURIComponent(token)}`,
+      leaveLink: `${env.PUBLIC_API_URL.replace(/\/$/, '')}/v1/groups/leave?token=${token}`,
     };
     const content =
       event['detail-type'] === 'GroupJoined'

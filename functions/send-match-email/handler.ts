@@ -2,10 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
-import { platformSecret } from '../../shared/adapters/email-hash';
-import { lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
+import { eventLinkSigner, lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
 import { sendEach } from '../../shared/adapters/nudge-sender';
-import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoMatching } from '../../shared/data/matching';
 import { dynamoOrganisations } from '../../shared/data/organisations';
@@ -32,17 +30,10 @@ const MatchFacts = eventsOf('MatchMade', 'MatchEnded');
  * same link; it names the match and the person, and the match's state decides what it may still do.
  */
 const rematchLinks = async (orgId: string, matchId: string, occurredAt: string) => {
-  const secret = await platformSecret(env.TOKEN_SECRET_ID);
+  const sign = await eventLinkSigner(env.TOKEN_SECRET_ID, orgId, occurredAt);
   const base = env.PUBLIC_API_URL.replace(/\/$/, '');
-  return (participantId: string) => {
-    const token = issueToken(
-      secret,
-      { purpose: REMATCH_PURPOSE, orgId, subject: linkSubject(matchId, participantId) },
-      new Date(occurredAt),
-      RELATIONSHIP_LINK_TTL_SECONDS,
-    );
-    return `${base}/v1/rematch?token=${encodeURIComponent(token)}`;
-  };
+  return (participantId: string) =>
+    `${base}/v1/rematch?token=${sign(REMATCH_PURPOSE, linkSubject(matchId, participantId), RELATIONSHIP_LINK_TTL_SECONDS)}`;
 };
 
 export const handler = middy()

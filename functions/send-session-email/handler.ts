@@ -2,10 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documents } from '../../shared/adapters/aws';
-import { platformSecret } from '../../shared/adapters/email-hash';
-import { lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
+import { eventLinkSigner, lambdaMailer, MAILER_ENV } from '../../shared/adapters/mailer';
 import { sendEach } from '../../shared/adapters/nudge-sender';
-import { issueToken } from '../../shared/adapters/tokens';
 import { readEnv } from '../../shared/config';
 import { dynamoGroupSessions } from '../../shared/data/group-sessions';
 import { dynamoGroups } from '../../shared/data/groups';
@@ -37,16 +35,15 @@ const { emails, nudges } = lambdaMailer(env);
 
 /** "I was there" / "I can't make it" for one member, signed at the event's time so a redelivery renders the same. */
 const attendanceLinks = async (orgId: string, meetingId: string, occurredAt: string) => {
-  const secret = await platformSecret(env.TOKEN_SECRET_ID);
+  const sign = await eventLinkSigner(env.TOKEN_SECRET_ID, orgId, occurredAt);
   const base = env.PUBLIC_API_URL.replace(/\/$/, '');
   return (participantId: string) => {
-    const token = issueToken(
-      secret,
-      { purpose: ATTEND_SESSION_PURPOSE, orgId, subject: linkSubject(meetingId, participantId) },
-      new Date(occurredAt),
+    const token = sign(
+      ATTEND_SESSION_PURPOSE,
+      linkSubject(meetingId, participantId),
       RELATIONSHIP_LINK_TTL_SECONDS,
     );
-    const link = `${base}/v1/sessions/attend?token=${encodeURIComponent(token)}`;
+    const link = `${base}/v1/sessions/attend?token=${token}`;
     return { attended: `${link}&status=held`, cantMake: `${link}&status=skipped` };
   };
 };
