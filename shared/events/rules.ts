@@ -139,14 +139,22 @@ export const eventRules: readonly EventRule[] = [
     name: 'meeting-plans',
     description:
       'Start a pair\u2019s meeting plan, plan the next meeting as one falls due, cancel when a match ends',
-    eventPattern: onDetailTypes('MatchMade', 'MeetingDue', 'MatchEnded'),
+    // A pair's facts only: a group session's MeetingDue (no matchId) goes to group-session-plans.
+    eventPattern: {
+      ...onDetailTypes('MatchMade', 'MeetingDue', 'MatchEnded'),
+      detail: { matchId: [{ exists: true }] },
+    },
     target: 'plan-meetings',
   },
   {
     name: 'meeting-emails',
     description:
       'Remind both people of a meeting with a calendar invite; update it when moved, cancel it when cancelled',
-    eventPattern: onDetailTypes('MeetingDue', 'MeetingRescheduled', 'MeetingCancelled'),
+    // A pair's meetings only: a group session's are group-session-emails'.
+    eventPattern: {
+      ...onDetailTypes('MeetingDue', 'MeetingRescheduled', 'MeetingCancelled'),
+      detail: { matchId: [{ exists: true }] },
+    },
     target: 'send-meeting-email',
   },
   {
