@@ -27,7 +27,12 @@ const fromFlags = (flags: OrganisationFlags) => ({
   ...(flags.name !== undefined ? { name: flags.name } : {}),
   ...(flags.kind !== undefined ? { kind: flags.kind } : {}),
   ...(flags.consentVersion !== undefined || flags.consentText !== undefined
-    ? { consent: { version: flags.consentVersion, text: flags.consentText } }
+    ? {
+        consent: {
+          ...(flags.consentVersion !== undefined ? { version: flags.consentVersion } : {}),
+          ...(flags.consentText !== undefined ? { text: flags.consentText } : {}),
+        },
+      }
     : {}),
   ...(flags.program?.length ? { programs: flags.program.map(mentoringProgram) } : {}),
   ...(flags.defaultProgram !== undefined || flags.program?.length
@@ -114,12 +119,15 @@ export const organisationCommands = (target: Target, output: Output) => {
         );
       }
       // A file is the whole organisation, as `orgs show` prints it; flags change single fields.
-      const updated = await store.update(orgId, (current) =>
-        validated(
-          { ...(flags.file ? given : current), ...changes, orgId },
+      const updated = await store.update(orgId, (current) => {
+        const base = flags.file ? given : current;
+        // One consent flag changes that field only; the other keeps its value.
+        const consent = changes.consent && { ...(base.consent as object | undefined), ...changes.consent };
+        return validated(
+          { ...base, ...changes, ...(consent ? { consent } : {}), orgId },
           flags.file ? `in ${flags.file}` : 'after the change',
-        ),
-      );
+        );
+      });
       if (!updated) throw unknownOrganisation(orgId, target);
       output.out(`Updated organisation ${orgId} on ${target.description}.\n`);
     },

@@ -143,6 +143,13 @@ describe('organisations', () => {
     expect(shown).toMatchObject({ name: 'Harbour Lights (CLI)', consent: { version: 'v2' } });
   });
 
+  it('changes one consent field with its flag and keeps the other', async () => {
+    const changed = await kindred('orgs', 'update', 'harbour-cli', '--consent-text', 'I agree, reworded.');
+    expect(changed.code).toBe(0);
+    const shown = JSON.parse((await kindred('orgs', 'show', 'harbour-cli')).out);
+    expect(shown.consent).toStrictEqual({ version: 'v2', text: 'I agree, reworded.' });
+  });
+
   it('refuses invalid organisations, naming each bad field, and writes nothing', async () => {
     const invalid = orgFile('invalid.json', {
       ...harbour,
